@@ -1,0 +1,107 @@
+# baresip-door: door-control modules for baresip 1.0.0
+#
+#   make deps    install the Debian packages needed to build, run and test
+#   make         build the modules into $(BUILD)/modules
+#   make run     start baresip with the modules and a demo config
+#   make test    unit tests (cmocka), then system tests (pytest, real baresip)
+
+BUILD    ?= build
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+
+# Debian packages, per need; module.mk files add theirs
+DEPS     := make gcc pkg-config baresip-core libre-dev librem-dev \
+	    libgpiod-dev libcmocka-dev sip-tester python3-pytest curl
+PKGS     := libre librem
+
+MODULES  := $(sort $(patsubst modules/%/module.mk,%,\
+		$(wildcard modules/*/module.mk)))
+UNIT_TESTS :=
+include $(wildcard modules/*/module.mk)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -Imodules/door -D_GNU_SOURCE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
+	    $(PKG_CFLAGS)
+LDFLAGS  += -Wl,--as-needed -Wl,-z,defs
+# symbols a module takes from the baresip binary: allowed undefined
+MOD_LDFLAGS := -shared -Wl,--as-needed
+
+DOOR_SRCS := $(wildcard modules/door/*.c)
+DOOR_OBJS := $(DOOR_SRCS:%.c=$(BUILD)/%.o)
+DOOR_LIB  := $(BUILD)/libdoor.a
+
+MODULE_SOS := $(MODULES:%=$(BUILD)/modules/%.so)
+
+all: $(MODULE_SOS)
+
+$(BUILD)/%.o: %.c $(wildcard modules/door/*.h) $(wildcard modules/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(DOOR_LIB): $(DOOR_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# one rule per module: its own sources, then the shared archive
+define MODULE_RULE
+$(1)_OBJS := $$(patsubst %.c,$$(BUILD)/%.o,$$(wildcard modules/$(1)/*.c))
+$$(BUILD)/modules/$(1).so: $$($(1)_OBJS) $$(DOOR_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(MOD_LDFLAGS) -o $$@ $$($(1)_OBJS) $$(DOOR_LIB) \
+		$$($(1)_LIBS) -lre
+endef
+$(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
+
+# Unit tests: tests/unit/test_NAME.c plus test_NAME_SRCS (module files
+# with no baresip calls), the shared archive and the test support code
+# (log capture, and the libgpiod test double in place of -lgpiod).
+UNIT_TESTS += $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_TESTS := $(sort $(UNIT_TESTS))
+UNIT_SUPPORT := $(wildcard tests/unit/support/*.c)
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+
+define UNIT_RULE
+$$(BUILD)/tests/test_$(1): tests/unit/test_$(1).c $$(test_$(1)_SRCS) \
+		$$(UNIT_SUPPORT) $$(DOOR_LIB) $$(wildcard tests/unit/support/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -Itests/unit/support $$(CFLAGS) -fvisibility=default \
+		-o $$@ tests/unit/test_$(1).c $$(test_$(1)_SRCS) \
+		$$(UNIT_SUPPORT) $$(DOOR_LIB) -lcmocka $$(test_$(1)_LIBS) -lre -lm
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_RULE,$(t))))
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+system: all
+	DOOR_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest tests/system -q $(PYTEST_ARGS)
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) system
+
+run: deps
+	$(MAKE) all
+	@sh share/run.sh $(abspath $(BUILD))
+
+# Install only what is missing; apt-get needs root
+deps:
+	@missing=""; for p in $(sort $(DEPS)); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps unit system test run clean

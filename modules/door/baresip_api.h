@@ -1,0 +1,189 @@
+/**
+ * @file baresip_api.h  The part of baresip 1.0.0's API that baresip-door uses
+ *
+ * Debian ships no baresip.h, so the declarations below were written by hand
+ * from the v1.0.0 API. Where a real <baresip.h> is on the include path it is
+ * used instead, so the two can never drift apart silently.
+ */
+#ifndef DOOR_BARESIP_API_H
+#define DOOR_BARESIP_API_H
+
+#include <re.h>
+
+#if defined(__has_include) && !defined(DOOR_OWN_BARESIP_API)
+#if __has_include(<baresip.h>)
+#define DOOR_HAVE_BARESIP_H 1
+#endif
+#endif
+
+#ifdef DOOR_HAVE_BARESIP_H
+#include <rem.h>
+#include <baresip.h>
+#else
+
+struct ua;
+struct call;
+struct account;
+struct audio;
+struct commands;
+struct message;
+
+/* Logging: formatted with re_printf, so %r, %m, %H work */
+void debug(const char *fmt, ...);
+void info(const char *fmt, ...);
+void warning(const char *fmt, ...);
+
+/* Configuration: the parsed config file */
+struct conf *conf_cur(void);
+
+/* Call state, as call_state() reports it */
+enum call_state {
+	CALL_STATE_IDLE = 0,
+	CALL_STATE_INCOMING,
+	CALL_STATE_OUTGOING,
+	CALL_STATE_RINGING,
+	CALL_STATE_EARLY,
+	CALL_STATE_ESTABLISHED,
+	CALL_STATE_TERMINATED,
+	CALL_STATE_UNKNOWN
+};
+
+int              call_send_digit(struct call *call, char key);
+enum call_state  call_state(const struct call *call);
+const char      *call_id(const struct call *call);
+const char      *call_peeruri(const struct call *call);
+const char      *call_localuri(const struct call *call);
+struct ua       *call_get_ua(const struct call *call);
+bool             call_is_outgoing(const struct call *call);
+
+/* User agents; the values of enum ua_event are positional, keep them all */
+enum ua_event {
+	UA_EVENT_REGISTERING = 0,
+	UA_EVENT_REGISTER_OK,
+	UA_EVENT_REGISTER_FAIL,
+	UA_EVENT_UNREGISTERING,
+	UA_EVENT_MWI_NOTIFY,
+	UA_EVENT_SHUTDOWN,
+	UA_EVENT_EXIT,
+	UA_EVENT_CALL_INCOMING,
+	UA_EVENT_CALL_RINGING,
+	UA_EVENT_CALL_PROGRESS,
+	UA_EVENT_CALL_ESTABLISHED,
+	UA_EVENT_CALL_CLOSED,
+	UA_EVENT_CALL_TRANSFER,
+	UA_EVENT_CALL_TRANSFER_FAILED,
+	UA_EVENT_CALL_DTMF_START,
+	UA_EVENT_CALL_DTMF_END,
+	UA_EVENT_CALL_RTPESTAB,
+	UA_EVENT_CALL_RTCP,
+	UA_EVENT_CALL_MENC,
+	UA_EVENT_VU_TX,
+	UA_EVENT_VU_RX,
+	UA_EVENT_AUDIO_ERROR,
+	UA_EVENT_CALL_LOCAL_SDP,
+	UA_EVENT_CALL_REMOTE_SDP,
+	UA_EVENT_MAX,
+};
+
+typedef void (ua_event_h)(struct ua *ua, enum ua_event ev,
+			  struct call *call, const char *prm, void *arg);
+
+int          uag_event_register(ua_event_h *eh, void *arg);
+void         uag_event_unregister(ua_event_h *eh);
+const char  *uag_event_str(enum ua_event ev);
+struct list *uag_list(void);
+struct ua   *uag_current(void);
+const char  *ua_aor(const struct ua *ua);
+struct call *ua_call(const struct ua *ua);
+struct list *ua_calls(const struct ua *ua);
+
+/* Commands */
+enum {
+	CMD_PRM = (1<<0),
+};
+
+struct cmd_arg {
+	char key;
+	char *prm;
+	void *data;
+};
+
+struct cmd {
+	const char *name;
+	char key;
+	int flags;
+	const char *desc;
+	re_printf_h *h;
+};
+
+struct commands *baresip_commands(void);
+int  cmd_register(struct commands *commands,
+		  const struct cmd *cmdv, size_t cmdc);
+void cmd_unregister(struct commands *commands, const struct cmd *cmdv);
+int  cmd_process_long(struct commands *commands, const char *str, size_t len,
+		      struct re_printf *pf_resp, void *data);
+const struct cmd *cmd_find_long(const struct commands *commands,
+				const char *name);
+
+/* SIP MESSAGE */
+typedef void (message_recv_h)(struct ua *ua, const struct pl *peer,
+			      const struct pl *ctype,
+			      struct mbuf *body, void *arg);
+
+struct message *baresip_message(void);
+int  message_listen(struct message *message, message_recv_h *h, void *arg);
+void message_unlisten(struct message *message, message_recv_h *recvh);
+int  message_send(struct ua *ua, const char *peer, const char *msg,
+		  sip_resp_h *resph, void *arg);
+
+/* Audio filters: the decode side sees each call's received audio */
+struct auframe {
+	int fmt;
+	void *sampv;
+	size_t sampc;
+	uint64_t timestamp;
+};
+
+struct aufilt;
+
+struct aufilt_enc_st {
+	const struct aufilt *af;
+	struct le le;
+};
+
+struct aufilt_dec_st {
+	const struct aufilt *af;
+	struct le le;
+};
+
+struct aufilt_prm {
+	uint32_t srate;
+	uint8_t  ch;
+	int      fmt;
+};
+
+typedef int (aufilt_encupd_h)(struct aufilt_enc_st **stp, void **ctx,
+			      const struct aufilt *af, struct aufilt_prm *prm,
+			      const struct audio *au);
+typedef int (aufilt_encode_h)(struct aufilt_enc_st *st, struct auframe *af);
+typedef int (aufilt_decupd_h)(struct aufilt_dec_st **stp, void **ctx,
+			      const struct aufilt *af, struct aufilt_prm *prm,
+			      const struct audio *au);
+typedef int (aufilt_decode_h)(struct aufilt_dec_st *st, struct auframe *af);
+
+struct aufilt {
+	struct le le;
+	const char *name;
+	aufilt_encupd_h *encupdh;
+	aufilt_encode_h *ench;
+	aufilt_decupd_h *decupdh;
+	aufilt_decode_h *dech;
+};
+
+struct list *baresip_aufiltl(void);
+void aufilt_register(struct list *aufiltl, struct aufilt *af);
+void aufilt_unregister(struct aufilt *af);
+
+#endif /* DOOR_HAVE_BARESIP_H */
+
+#endif /* DOOR_BARESIP_API_H */

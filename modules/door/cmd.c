@@ -1,0 +1,51 @@
+/**
+ * @file cmd.c  Reaching the other door modules through baresip commands
+ */
+#include <stdarg.h>
+#include "door.h"
+
+
+static int print_mbuf(const char *p, size_t size, void *arg)
+{
+	return arg ? mbuf_write_mem(arg, (const uint8_t *)p, size) : 0;
+}
+
+
+bool door_cmd_exists(const char *name)
+{
+	return cmd_find_long(baresip_commands(), name) != NULL;
+}
+
+
+/**
+ * Run a long command ("relay_open 1"); its output goes into resp (may be
+ * NULL). Returns the command handler's error code, ENOTSUP if no module
+ * has registered the command.
+ */
+int door_cmd_run(struct mbuf *resp, const char *fmt, ...)
+{
+	struct re_printf pf = {print_mbuf, resp};
+	char line[512], name[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = re_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return EOVERFLOW;
+
+	(void)re_snprintf(name, sizeof(name), "%s", line);
+	for (n = 0; name[n]; n++) {
+		if (name[n] == ' ') {
+			name[n] = '\0';
+			break;
+		}
+	}
+
+	if (!door_cmd_exists(name))
+		return ENOTSUP;
+
+	return cmd_process_long(baresip_commands(), line, str_len(line),
+				&pf, NULL);
+}

@@ -1,0 +1,168 @@
+/**
+ * @file door.h  Code shared by the baresip-door modules
+ *
+ * Linked statically into each module, so every module loads on its own.
+ * Modules never call each other directly: they use baresip commands.
+ */
+#ifndef DOOR_H
+#define DOOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <re.h>
+#include "baresip_api.h"
+
+/* The one symbol a module exports; everything else stays hidden */
+#define DOOR_EXPORT __attribute__((visibility("default")))
+
+/* Largest N in relayN_..., webrelayN_..., dryio_inN_... */
+#define DOOR_MAX_INDEX 16
+
+
+/*
+ * Config values (conf.c). Each getter returns 0 when the key is set and
+ * valid, ENOENT when it is absent (the output is left as it was, so set the
+ * default first) and EINVAL when it is set but malformed; then it has
+ * already logged one line naming the key and the value's rule.
+ */
+int door_conf_str(const struct conf *conf, const char *key,
+		  char *buf, size_t sz);
+int door_conf_bool(const struct conf *conf, const char *key, bool *val);
+int door_conf_u32(const struct conf *conf, const char *key,
+		  uint32_t min, uint32_t max, uint32_t *val);
+int door_conf_seconds(const struct conf *conf, const char *key,
+		      uint32_t *msec);
+int door_conf_dup(const struct conf *conf, const char *key, char **strp);
+
+int door_parse_bool(const struct pl *pl, bool *val);
+int door_parse_seconds(const struct pl *pl, uint32_t *msec);
+int door_parse_u32(const struct pl *pl, uint32_t min, uint32_t max,
+		   uint32_t *val);
+bool door_dtmf_code_valid(const char *code);
+
+
+/*
+ * GPIO lines (line.c). Spec: "gpiochip0:17", "0:17", a line name such as
+ * "DOOR_LOCK" (libgpiod), or "file:/path" (a text file holding 0 or 1).
+ * Values are logical: with active_low an "on" output drives the line low.
+ */
+enum line_dir {
+	LINE_OUTPUT = 0,
+	LINE_INPUT,
+};
+
+enum line_bias {
+	LINE_BIAS_AS_IS = 0,
+	LINE_BIAS_DISABLE,
+	LINE_BIAS_PULL_UP,
+	LINE_BIAS_PULL_DOWN,
+};
+
+struct line_cfg {
+	enum line_dir dir;
+	bool active_low;
+	enum line_bias bias;     /* inputs only */
+	const char *consumer;    /* label shown by gpioinfo */
+};
+
+struct line;
+
+/** Called for inputs whenever the (logical) level may have changed */
+typedef void (line_change_h)(bool value, void *arg);
+
+int  line_open(struct line **linep, const char *spec,
+	       const struct line_cfg *cfg, line_change_h *changeh, void *arg);
+int  line_set(struct line *line, bool on);
+int  line_get(const struct line *line, bool *on);
+const char *line_spec(const struct line *line);
+int  line_bias_parse(const struct pl *pl, enum line_bias *bias);
+
+
+/*
+ * DTMF code matching (matcher.c), one matcher per call. Digits collect;
+ * a code matches as soon as the digits equal it, '#' submits what was
+ * typed, the inter-digit timeout submits too. A submitted non-match is a
+ * failure; at max_fail failures the matcher locks for good.
+ */
+enum matcher_result {
+	MATCHER_MATCH = 0,
+	MATCHER_FAIL,
+	MATCHER_LOCKED,
+};
+
+struct matcher;
+
+/** id is the matched code's id for MATCHER_MATCH, otherwise -1 */
+typedef void (matcher_h)(enum matcher_result res, int id, void *arg);
+
+int  matcher_alloc(struct matcher **mp, uint32_t timeout_ms,
+		   uint32_t max_fail, matcher_h *h, void *arg);
+int  matcher_add(struct matcher *m, const char *code, int id);
+void matcher_feed(struct matcher *m, char digit);
+bool matcher_locked(const struct matcher *m);
+uint32_t matcher_failures(const struct matcher *m);
+
+
+/*
+ * Caller allowlists (allow.c): SIP URIs or user parts, '*' matches any
+ * run of characters. Patterns are separated by ',' ';' or white space.
+ */
+struct allowlist;
+
+int  allowlist_alloc(struct allowlist **alp, const char *spec);
+bool allowlist_isempty(const struct allowlist *al);
+bool allowlist_match(const struct allowlist *al, const char *uri);
+bool door_glob_match(const char *pattern, const char *str);
+
+
+/*
+ * Audit log (audit.c): one JSON object per line in door_audit_file for
+ * every access decision. Fields left NULL are written as "".
+ * Never pass a password or a full code.
+ */
+struct audit_rec {
+	const char *module;
+	const char *action;
+	const char *relay;
+	const char *source;   /* dtmf, command, http, input, call, message */
+	const char *who;
+	const char *result;   /* ok, denied, locked, error */
+	const char *detail;   /* optional */
+};
+
+void audit_configure(const struct conf *conf);
+void audit_close(void);
+int  audit_write(const struct audit_rec *rec);
+int  audit_format(struct mbuf *mb, const struct audit_rec *rec,
+		  uint64_t unix_ms);
+int  door_json_escape(struct re_printf *pf, const char *str);
+
+
+/*
+ * Call phases (calltrack.c), fed from a module's UA event handler, for
+ * outputs that follow a call state: on while it lasts, off when it ends.
+ */
+enum {
+	DOOR_PHASE_INCOMING    = 1 << 0,   /* ringing here, not answered */
+	DOOR_PHASE_OUTGOING    = 1 << 1,   /* dialled, not answered */
+	DOOR_PHASE_ESTABLISHED = 1 << 2,
+	DOOR_PHASE_CALL        = 1 << 3,   /* any call, start to close */
+};
+
+struct calltrack;
+
+int  calltrack_alloc(struct calltrack **ctp);
+bool calltrack_event(struct calltrack *ct, enum ua_event ev,
+		     const struct call *call, bool outgoing);
+unsigned calltrack_phases(const struct calltrack *ct);
+int  door_phase_parse(const struct pl *pl, unsigned *phase);
+const char *door_phase_name(unsigned phase);
+
+
+/*
+ * Calling other modules (cmd.c), through baresip's long commands.
+ */
+bool door_cmd_exists(const char *name);
+int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
+
+#endif /* DOOR_H */

@@ -1,0 +1,411 @@
+/**
+ * @file line.c  GPIO lines: libgpiod (v1 API) or plain files
+ *
+ * Inputs never poll: a libgpiod line's edge-event descriptor, or an
+ * inotify descriptor on a file line's folder, goes to libre's fd_listen.
+ * The folder is watched rather than the file so that both "echo 1 > f"
+ * and an atomic replace (write elsewhere, rename) are seen.
+ */
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <libgen.h>
+#include <sys/inotify.h>
+#include <gpiod.h>
+#include "door.h"
+
+struct line {
+	char *spec;
+	struct line_cfg cfg;
+	line_change_h *changeh;
+	void *arg;
+	bool value;          /* last logical value set or reported */
+
+	/* libgpiod backend */
+	struct gpiod_chip *chip;
+	struct gpiod_line *gline;
+
+	/* file backend */
+	char *path;
+	char *dir;
+	const char *base;    /* inside path */
+	int fd;              /* event fd (gpiod) or inotify fd (file) */
+};
+
+
+static void destructor(void *data)
+{
+	struct line *line = data;
+
+	if (line->fd >= 0) {
+		fd_close(line->fd);
+		if (!line->gline)
+			(void)close(line->fd);  /* gpiod owns its event fd */
+	}
+
+	if (line->gline)
+		gpiod_line_release(line->gline);
+	if (line->chip)
+		gpiod_chip_close(line->chip);
+
+	mem_deref(line->path);
+	mem_deref(line->dir);
+	mem_deref(line->spec);
+}
+
+
+/* ---- file backend ---- */
+
+static int file_read(const struct line *line, bool *physical)
+{
+	char buf[16];
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(line->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		err = errno;
+	(void)close(fd);
+	if (err)
+		return err;
+
+	buf[n] = '\0';
+	for (char *p = buf; *p; p++) {
+		if (*p == '0' || *p == '1') {
+			*physical = *p == '1';
+			return 0;
+		}
+		if (*p != ' ' && *p != '\t' && *p != '\n')
+			break;
+	}
+
+	return EBADMSG;   /* empty (mid-write) or not 0/1: keep last value */
+}
+
+
+/* Atomic: a reader sees the old or the new content, never half */
+static int file_write(const struct line *line, bool physical)
+{
+	char tmp[512];
+	int fd, err = 0;
+
+	if (re_snprintf(tmp, sizeof(tmp), "%s.tmp%d", line->path,
+			(int)getpid()) < 0)
+		return ENAMETOOLONG;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+
+	if (write(fd, physical ? "1\n" : "0\n", 2) != 2)
+		err = errno ? errno : EIO;
+	if (close(fd) && !err)
+		err = errno;
+
+	if (!err && rename(tmp, line->path))
+		err = errno;
+	if (err)
+		(void)unlink(tmp);
+
+	return err;
+}
+
+
+static void report(struct line *line, bool value)
+{
+	if (value == line->value)
+		return;
+
+	line->value = value;
+	if (line->changeh)
+		line->changeh(value, line->arg);
+}
+
+
+static void inotify_handler(int flags, void *arg)
+{
+	struct line *line = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool ours = false, physical;
+	ssize_t n;
+	(void)flags;
+
+	n = read(line->fd, buf, sizeof(buf));
+	for (char *p = buf; n > 0 && p < buf + n; ) {
+		const struct inotify_event *ev = (void *)p;
+
+		if (ev->len && !strcmp(ev->name, line->base))
+			ours = true;
+		p += sizeof(*ev) + ev->len;
+	}
+
+	if (!ours || file_read(line, &physical))
+		return;
+
+	report(line, physical != line->cfg.active_low);
+}
+
+
+static int file_open(struct line *line, const char *path)
+{
+	bool physical = false;
+	char *copy = NULL;
+	int err;
+
+	if (!*path || strlen(path) > 400)
+		return EINVAL;
+
+	err  = str_dup(&line->path, path);
+	err |= str_dup(&copy, path);
+	if (err)
+		goto out;
+
+	err = str_dup(&line->dir, dirname(copy));
+	if (err)
+		goto out;
+
+	line->base = strrchr(line->path, '/');
+	line->base = line->base ? line->base + 1 : line->path;
+
+	if (line->cfg.dir == LINE_OUTPUT) {
+		err = file_write(line, line->cfg.active_low);
+		goto out;
+	}
+
+	err = file_read(line, &physical);
+	if (err == ENOENT)
+		goto out;
+	err = 0;        /* exists but not yet 0/1: treat as inactive level */
+	line->value = physical != line->cfg.active_low;
+
+	line->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (line->fd < 0) {
+		err = errno;
+		goto out;
+	}
+
+	if (inotify_add_watch(line->fd, line->dir, IN_CLOSE_WRITE |
+			      IN_MODIFY | IN_MOVED_TO | IN_CREATE) < 0) {
+		err = errno;
+		goto out;
+	}
+
+	err = fd_listen(line->fd, FD_READ, inotify_handler, line);
+
+ out:
+	mem_deref(copy);
+	return err;
+}
+
+
+/* ---- libgpiod backend ---- */
+
+static void gpiod_handler(int flags, void *arg)
+{
+	struct line *line = arg;
+	struct gpiod_line_event ev;
+	int value;
+	(void)flags;
+
+	/* drain, then read the level: it is what matters after a burst */
+	if (gpiod_line_event_read_fd(line->fd, &ev) < 0)
+		return;
+
+	value = gpiod_line_get_value(line->gline);
+	if (value < 0)
+		return;
+
+	report(line, value == 1);
+}
+
+
+/* "gpiochip0:17", "0:17", "/dev/gpiochip0:17" or a line name */
+static int gpiod_lookup(struct line *line, const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+	struct pl offset;
+	uint32_t off;
+	char chip[128];
+
+	if (colon) {
+		pl_set_str(&offset, colon + 1);
+		if (door_parse_u32(&offset, 0, 1023, &off) ||
+		    colon == spec || (size_t)(colon - spec) >= sizeof(chip))
+			return EINVAL;
+
+		str_ncpy(chip, spec, (size_t)(colon - spec) + 1);
+		line->chip = gpiod_chip_open_lookup(chip);
+		if (!line->chip)
+			return errno ? errno : ENODEV;
+
+		line->gline = gpiod_chip_get_line(line->chip, off);
+		return line->gline ? 0 : (errno ? errno : ENODEV);
+	}
+
+	line->gline = gpiod_line_find(spec);
+	if (!line->gline)
+		return errno ? errno : ENOENT;
+
+	line->chip = gpiod_line_get_chip(line->gline);
+	return 0;
+}
+
+
+static int gpiod_open(struct line *line, const char *spec)
+{
+	const char *consumer = line->cfg.consumer ? line->cfg.consumer
+						  : "baresip-door";
+	int flags = line->cfg.active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW
+					 : 0;
+	int err, value;
+
+	err = gpiod_lookup(line, spec);
+	if (err)
+		return err;
+
+	if (line->cfg.dir == LINE_OUTPUT) {
+		if (gpiod_line_request_output_flags(line->gline, consumer,
+						    flags, 0) < 0)
+			goto fail;
+		return 0;
+	}
+
+	switch (line->cfg.bias) {
+
+	case LINE_BIAS_DISABLE:
+		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE;
+		break;
+	case LINE_BIAS_PULL_UP:
+		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP;
+		break;
+	case LINE_BIAS_PULL_DOWN:
+		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN;
+		break;
+	default:
+		break;
+	}
+
+	if (gpiod_line_request_both_edges_events_flags(line->gline, consumer,
+						       flags) < 0)
+		goto fail;
+
+	value = gpiod_line_get_value(line->gline);
+	line->value = value == 1;
+
+	line->fd = gpiod_line_event_get_fd(line->gline);
+	if (line->fd < 0)
+		goto fail;
+
+	return fd_listen(line->fd, FD_READ, gpiod_handler, line);
+
+ fail:
+	err = errno ? errno : EIO;
+	line->fd = -1;
+	return err;
+}
+
+
+/**
+ * Open a line. Outputs start off (fail-secure). On error the caller logs
+ * which config key named the line; nothing is left open.
+ */
+int line_open(struct line **linep, const char *spec,
+	      const struct line_cfg *cfg, line_change_h *changeh, void *arg)
+{
+	struct line *line;
+	int err;
+
+	if (!linep || !spec || !*spec || !cfg)
+		return EINVAL;
+
+	line = mem_zalloc(sizeof(*line), destructor);
+	if (!line)
+		return ENOMEM;
+
+	line->fd      = -1;
+	line->cfg     = *cfg;
+	line->cfg.consumer = NULL;    /* not owned; only used while opening */
+	line->changeh = changeh;
+	line->arg     = arg;
+
+	err = str_dup(&line->spec, spec);
+	if (err)
+		goto out;
+
+	line->cfg.consumer = cfg->consumer;
+	if (!strncmp(spec, "file:", 5))
+		err = file_open(line, spec + 5);
+	else
+		err = gpiod_open(line, spec);
+	line->cfg.consumer = NULL;
+
+ out:
+	if (err)
+		mem_deref(line);
+	else
+		*linep = line;
+
+	return err;
+}
+
+
+/** Drive an output; the logical value, active-low applied here */
+int line_set(struct line *line, bool on)
+{
+	int err;
+
+	if (!line || line->cfg.dir != LINE_OUTPUT)
+		return EINVAL;
+
+	if (line->gline)
+		err = gpiod_line_set_value(line->gline, on) < 0
+			? (errno ? errno : EIO) : 0;
+	else
+		err = file_write(line, on != line->cfg.active_low);
+
+	if (!err)
+		line->value = on;
+
+	return err;
+}
+
+
+int line_get(const struct line *line, bool *on)
+{
+	if (!line || !on)
+		return EINVAL;
+
+	*on = line->value;
+	return 0;
+}
+
+
+const char *line_spec(const struct line *line)
+{
+	return line ? line->spec : NULL;
+}
+
+
+int line_bias_parse(const struct pl *pl, enum line_bias *bias)
+{
+	if (!pl || !bias)
+		return EINVAL;
+
+	if (!pl_strcasecmp(pl, "pull-up"))
+		*bias = LINE_BIAS_PULL_UP;
+	else if (!pl_strcasecmp(pl, "pull-down"))
+		*bias = LINE_BIAS_PULL_DOWN;
+	else if (!pl_strcasecmp(pl, "disable"))
+		*bias = LINE_BIAS_DISABLE;
+	else if (!pl_strcasecmp(pl, "as-is"))
+		*bias = LINE_BIAS_AS_IS;
+	else
+		return EINVAL;
+
+	return 0;
+}

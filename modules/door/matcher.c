@@ -1,0 +1,200 @@
+/**
+ * @file matcher.c  DTMF code matching for one call
+ *
+ * Digits collect in a buffer. A code matches the moment the buffer equals
+ * it. '#' submits the buffer (so "1234#" works) unless the buffer could
+ * still grow into a code containing '#'. The inter-digit timeout submits
+ * too, so a guess abandoned half-way still counts against the caller:
+ * otherwise codes could be tried forever by pausing instead of pressing #.
+ */
+#include <string.h>
+#include "door.h"
+
+#define MATCHER_MAXLEN 16
+
+struct code {
+	struct le le;
+	char digits[MATCHER_MAXLEN + 1];
+	int id;
+};
+
+struct matcher {
+	struct list codes;
+	struct tmr tmr;
+	char buf[MATCHER_MAXLEN + 2];
+	size_t len;
+	uint32_t timeout_ms;
+	uint32_t max_fail;
+	uint32_t failures;
+	bool locked;
+	matcher_h *h;
+	void *arg;
+};
+
+
+static void destructor(void *data)
+{
+	struct matcher *m = data;
+
+	tmr_cancel(&m->tmr);
+	list_flush(&m->codes);
+}
+
+
+static const struct code *code_find(const struct matcher *m,
+				    const char *digits, size_t len,
+				    bool prefix)
+{
+	struct le *le;
+
+	LIST_FOREACH(&m->codes, le) {
+		const struct code *c = le->data;
+		size_t clen = strlen(c->digits);
+
+		if (prefix ? (clen > len && !memcmp(c->digits, digits, len))
+			   : (clen == len && !memcmp(c->digits, digits, len)))
+			return c;
+	}
+
+	return NULL;
+}
+
+
+static void buf_clear(struct matcher *m)
+{
+	m->len = 0;
+	m->buf[0] = '\0';
+	tmr_cancel(&m->tmr);
+}
+
+
+/* A non-matching submission; the handler may free the matcher */
+static void fail(struct matcher *m)
+{
+	buf_clear(m);
+	++m->failures;
+
+	if (m->max_fail && m->failures >= m->max_fail) {
+		m->locked = true;
+		m->h(MATCHER_LOCKED, -1, m->arg);
+		return;
+	}
+
+	m->h(MATCHER_FAIL, -1, m->arg);
+}
+
+
+static void submit(struct matcher *m, size_t len)
+{
+	const struct code *c = code_find(m, m->buf, len, false);
+
+	if (c) {
+		int id = c->id;
+
+		buf_clear(m);
+		m->h(MATCHER_MATCH, id, m->arg);
+		return;
+	}
+
+	fail(m);
+}
+
+
+static void timeout_handler(void *arg)
+{
+	struct matcher *m = arg;
+
+	if (m->len)
+		submit(m, m->len);
+}
+
+
+int matcher_alloc(struct matcher **mp, uint32_t timeout_ms,
+		  uint32_t max_fail, matcher_h *h, void *arg)
+{
+	struct matcher *m;
+
+	if (!mp || !h)
+		return EINVAL;
+
+	m = mem_zalloc(sizeof(*m), destructor);
+	if (!m)
+		return ENOMEM;
+
+	tmr_init(&m->tmr);
+	m->timeout_ms = timeout_ms;
+	m->max_fail   = max_fail;
+	m->h          = h;
+	m->arg        = arg;
+
+	*mp = m;
+	return 0;
+}
+
+
+int matcher_add(struct matcher *m, const char *code, int id)
+{
+	struct code *c;
+
+	if (!m || !door_dtmf_code_valid(code))
+		return EINVAL;
+
+	c = mem_zalloc(sizeof(*c), NULL);
+	if (!c)
+		return ENOMEM;
+
+	str_ncpy(c->digits, code, sizeof(c->digits));
+	c->id = id;
+	list_append(&m->codes, &c->le, c);
+
+	return 0;
+}
+
+
+/** Feed one received digit; may call the handler, which may free m */
+void matcher_feed(struct matcher *m, char digit)
+{
+	if (!m || m->locked)
+		return;
+
+	if (digit >= 'a' && digit <= 'd')
+		digit = (char)(digit - 'a' + 'A');
+	if (!strchr("0123456789*#ABCD", digit) || !digit)
+		return;
+
+	m->buf[m->len++] = digit;
+	m->buf[m->len] = '\0';
+
+	if (code_find(m, m->buf, m->len, false)) {
+		submit(m, m->len);
+		return;
+	}
+
+	if (digit == '#' && !code_find(m, m->buf, m->len, true)) {
+		if (m->len == 1)
+			buf_clear(m);       /* a lone '#' submits nothing */
+		else
+			submit(m, m->len - 1);
+		return;
+	}
+
+	if (m->len >= MATCHER_MAXLEN) {
+		submit(m, m->len);
+		return;
+	}
+
+	if (m->timeout_ms)
+		tmr_start(&m->tmr, m->timeout_ms, timeout_handler, m);
+}
+
+
+bool matcher_locked(const struct matcher *m)
+{
+	return m ? m->locked : false;
+}
+
+
+uint32_t matcher_failures(const struct matcher *m)
+{
+	return m ? m->failures : 0;
+}
