@@ -24,8 +24,7 @@ CPPFLAGS += -Imodules/door -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
 	    $(PKG_CFLAGS)
-LDFLAGS  += -Wl,--as-needed -Wl,-z,defs
-# symbols a module takes from the baresip binary: allowed undefined
+# undefined symbols are allowed: a module takes them from the baresip binary
 MOD_LDFLAGS := -shared -Wl,--as-needed
 
 DOOR_SRCS := $(wildcard modules/door/*.c)
@@ -103,5 +102,8 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# install, uninstall, deb, package-test
+-include packaging/packaging.mk
 
 .PHONY: all deps unit system test run clean

@@ -1,0 +1,29 @@
+/**
+ * @file support.h  What unit tests link in place of the baresip binary
+ *
+ * baresip's logger is a function of the baresip executable, which a test
+ * program cannot link; log.c records each line so tests can assert that a
+ * bad value was reported. gpiod_double.c stands in for libgpiod, since no
+ * GPIO chip exists on the test machines.
+ */
+#ifndef DOOR_TEST_SUPPORT_H
+#define DOOR_TEST_SUPPORT_H
+
+#include <stdbool.h>
+
+/* log.c */
+const char *test_log(void);            /* everything logged so far */
+bool test_log_has(const char *text);
+void test_log_clear(void);
+
+/* run libre's loop for a while, so timers and fd handlers fire */
+void test_run_loop(unsigned msec);
+
+/* gpiod_double.c: a chip "gpiochip0" of 32 lines; line 5 is "DOOR_LOCK" */
+int  gpiod_double_level(unsigned offset);           /* physical, -1 if free */
+void gpiod_double_drive(unsigned offset, int level); /* input edge */
+int  gpiod_double_flags(unsigned offset);
+const char *gpiod_double_consumer(unsigned offset);
+bool gpiod_double_requested(unsigned offset);
+
+#endif
