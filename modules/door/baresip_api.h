@@ -54,6 +54,7 @@ const char      *call_id(const struct call *call);
 const char      *call_peeruri(const struct call *call);
 const char      *call_localuri(const struct call *call);
 struct ua       *call_get_ua(const struct call *call);
+struct audio    *call_audio(const struct call *call);
 bool             call_is_outgoing(const struct call *call);
 
 /* User agents; the values of enum ua_event are positional, keep them all */
@@ -97,7 +98,9 @@ const char  *ua_aor(const struct ua *ua);
 struct call *ua_call(const struct ua *ua);
 struct list *ua_calls(const struct ua *ua);
 
-/* Commands */
+/* Commands; KEYCODE_REL ends a DTMF digit in call_send_digit() */
+#define KEYCODE_REL (0x04)
+
 enum {
 	CMD_PRM = (1<<0),
 };

@@ -2,6 +2,7 @@
  * @file cmd.c  Reaching the other door modules through baresip commands
  */
 #include <stdarg.h>
+#include <string.h>
 #include "door.h"
 
 
@@ -25,7 +26,7 @@ bool door_cmd_exists(const char *name)
 int door_cmd_run(struct mbuf *resp, const char *fmt, ...)
 {
 	struct re_printf pf = {print_mbuf, resp};
-	char line[512], name[64];
+	char line[1024], name[64];
 	va_list ap;
 	int n;
 
@@ -48,4 +49,69 @@ int door_cmd_run(struct mbuf *resp, const char *fmt, ...)
 
 	return cmd_process_long(baresip_commands(), line, str_len(line),
 				&pf, NULL);
+}
+
+
+/** RFC 3986 percent-encoding of everything but the unreserved characters */
+int door_pct_encode(struct re_printf *pf, const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int err = 0;
+
+	for (; str && *str && !err; str++) {
+		unsigned char c = (unsigned char)*str;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c)) {
+			err = pf->vph((const char *)&c, 1, pf->arg);
+		}
+		else {
+			char esc[3] = {'%', hex[c >> 4], hex[c & 0xf]};
+
+			err = pf->vph(esc, sizeof(esc), pf->arg);
+		}
+	}
+
+	return err;
+}
+
+
+/**
+ * Tell the webrelay module about an event, if it is loaded:
+ * door_announce("relay_open", "relay", "1", "source", "dtmf", NULL) runs
+ * "webrelay_event relay_open relay=1&source=dtmf". Values are
+ * percent-encoded, so names with spaces or '&' pass through intact.
+ */
+int door_announce(const char *event, ...)
+{
+	struct mbuf *mb;
+	struct re_printf pf;
+	const char *key;
+	va_list ap;
+	int err = 0;
+
+	if (!event || !door_cmd_exists("webrelay_event"))
+		return 0;
+
+	mb = mbuf_alloc(128);
+	if (!mb)
+		return ENOMEM;
+	pf.vph = print_mbuf;
+	pf.arg = mb;
+
+	va_start(ap, event);
+	while (!err && (key = va_arg(ap, const char *)) != NULL) {
+		const char *val = va_arg(ap, const char *);
+
+		err = mbuf_printf(mb, "%s%s=", mb->end ? "&" : "", key);
+		err |= door_pct_encode(&pf, val ? val : "");
+	}
+	va_end(ap);
+
+	if (!err)
+		err = door_cmd_run(NULL, "webrelay_event %s %b", event,
+				   mb->buf, mb->end);
+
+	mem_deref(mb);
+	return err;
 }

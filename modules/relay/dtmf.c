@@ -1,0 +1,385 @@
+/**
+ * @file dtmf.c  Unlocking by DTMF code during a call
+ *
+ * Digits arrive as UA events (RFC 4733 telephone-event and SIP INFO, which
+ * baresip 1.0.0 reports alike) or as tones in the received audio, decoded
+ * by librem in an audio filter. Each call gets its own matcher, so a
+ * caller's failures and lock-out are counted for that call only.
+ */
+#include <string.h>
+#include "door.h"
+#include <rem.h>
+#include "relay.h"
+
+struct dcall {
+	struct le le;
+	const struct call *call;
+	char peer[256];
+	struct matcher *m;
+	bool refused;              /* caller not on relay_dtmf_allow */
+	bool reported;             /* the refusal was logged and audited */
+};
+
+struct inband {
+	struct aufilt_dec_st af;   /* base class, must be first */
+	struct dtmf_dec *dec;
+	const struct audio *au;
+};
+
+static struct {
+	struct dtmf_cfg cfg;
+	struct list *relays;
+	struct list calls;
+	bool filter_on;
+} dt;
+
+
+/* ---- config ---- */
+
+int dtmf_transport_parse(const char *spec, bool *event, bool *inband)
+{
+	struct pl rest, tok;
+	bool ev = false, ib = false, none = false;
+
+	pl_set_str(&rest, spec);
+	while (!re_regex(rest.p, rest.l, "[^ \t,;]+", &tok)) {
+		pl_advance(&rest, tok.p + tok.l - rest.p);
+
+		if (!pl_strcasecmp(&tok, "event"))
+			ev = true;
+		else if (!pl_strcasecmp(&tok, "inband"))
+			ib = true;
+		else if (!pl_strcasecmp(&tok, "none"))
+			none = true;
+		else
+			return EINVAL;
+	}
+
+	if ((none && (ev || ib)) || (!none && !ev && !ib))
+		return EINVAL;
+
+	*event = ev;
+	*inband = ib;
+	return 0;
+}
+
+
+/** Global relay_dtmf_* keys; EINVAL after logging a bad one */
+int dtmf_conf(struct dtmf_cfg *cfg, const struct conf *conf)
+{
+	char buf[256];
+	int err = 0, e;
+
+	cfg->event = true;
+	cfg->inband = false;
+	cfg->timeout_ms = 5000;
+	cfg->max_fail = 3;
+
+	e = door_conf_str(conf, "relay_dtmf_transport", buf, sizeof(buf));
+	if (!e && dtmf_transport_parse(buf, &cfg->event, &cfg->inband)) {
+		warning("relay: config relay_dtmf_transport: '%s' is not a"
+			" list of event and inband, or none\n", buf);
+		e = EINVAL;
+	}
+	if (e == EINVAL)
+		err = EINVAL;
+
+	buf[0] = '\0';
+	if (door_conf_str(conf, "relay_dtmf_allow", buf, sizeof(buf)) ==
+	    EINVAL)
+		err = EINVAL;
+	cfg->allow = mem_deref(cfg->allow);
+	if (allowlist_alloc(&cfg->allow, buf))
+		err = ENOMEM;
+
+	if (door_conf_seconds(conf, "relay_dtmf_timeout", &cfg->timeout_ms) ==
+	    EINVAL)
+		err = EINVAL;
+
+	if (door_conf_u32(conf, "relay_dtmf_max_fail", 1, 1000,
+			  &cfg->max_fail) == EINVAL)
+		err = EINVAL;
+
+	return err;
+}
+
+
+/* ---- per call ---- */
+
+static void dcall_destructor(void *data)
+{
+	struct dcall *dc = data;
+
+	list_unlink(&dc->le);
+	mem_deref(dc->m);
+}
+
+
+static void audit_code(const struct dcall *dc, const char *result,
+		       const char *relay, const char *detail)
+{
+	const struct audit_rec rec = {
+		.module = "relay", .action = "code", .relay = relay,
+		.source = "dtmf", .who = dc->peer, .result = result,
+		.detail = detail,
+	};
+
+	(void)audit_write(&rec);
+}
+
+
+static void match_handler(enum matcher_result res, int id, void *arg)
+{
+	struct dcall *dc = arg;
+	const struct relay *matched = NULL;
+	char detail[64], rid[8];
+	struct le *le;
+
+	LIST_FOREACH(dt.relays, le) {
+		const struct relay *r = le->data;
+
+		if ((int)r->id == id)
+			matched = r;
+	}
+
+	switch (res) {
+
+	case MATCHER_MATCH:
+		if (!matched)
+			return;
+
+		info("relay: right code from %s\n", dc->peer);
+		re_snprintf(rid, sizeof(rid), "%u", matched->id);
+		audit_code(dc, "ok", rid, NULL);
+		door_announce("code_ok", "relay", rid, "name", matched->name,
+			      "source", "dtmf", "peer", dc->peer, NULL);
+
+		/* every relay sharing the code opens */
+		LIST_FOREACH(dt.relays, le) {
+			struct relay *r = le->data;
+
+			if (r->remote && !strcmp(r->code, matched->code))
+				(void)relay_act(r, RELAY_ACT_OPEN, "dtmf",
+						dc->peer);
+		}
+		break;
+
+	case MATCHER_FAIL:
+		re_snprintf(detail, sizeof(detail), "wrong code, %u of %u",
+			    matcher_failures(dc->m), dt.cfg.max_fail);
+		warning("relay: wrong code from %s (%s)\n", dc->peer, detail);
+		audit_code(dc, "denied", NULL, detail);
+		door_announce("code_bad", "source", "dtmf", "peer", dc->peer,
+			      NULL);
+		break;
+
+	case MATCHER_LOCKED:
+		warning("relay: %u wrong codes from %s: DTMF ignored for the"
+			" rest of this call\n", dt.cfg.max_fail, dc->peer);
+		audit_code(dc, "locked", NULL, "too many wrong codes");
+		door_announce("code_bad", "source", "dtmf", "peer", dc->peer,
+			      NULL);
+		break;
+	}
+}
+
+
+static struct dcall *dcall_get(const struct call *call)
+{
+	struct dcall *dc;
+	struct le *le;
+
+	LIST_FOREACH(&dt.calls, le) {
+		dc = le->data;
+		if (dc->call == call)
+			return dc;
+	}
+
+	dc = mem_zalloc(sizeof(*dc), dcall_destructor);
+	if (!dc)
+		return NULL;
+
+	dc->call = call;
+	str_ncpy(dc->peer, call_peeruri(call), sizeof(dc->peer));
+
+	if (!allowlist_isempty(dt.cfg.allow) &&
+	    !allowlist_match(dt.cfg.allow, dc->peer))
+		dc->refused = true;
+
+	if (matcher_alloc(&dc->m, dt.cfg.timeout_ms, dt.cfg.max_fail,
+			  match_handler, dc)) {
+		mem_deref(dc);
+		return NULL;
+	}
+
+	LIST_FOREACH(dt.relays, le) {
+		const struct relay *r = le->data;
+
+		if (r->remote && r->code[0])
+			(void)matcher_add(dc->m, r->code, (int)r->id);
+	}
+
+	list_append(&dt.calls, &dc->le, dc);
+	return dc;
+}
+
+
+/** A digit received in a call, by either transport */
+void dtmf_digit(struct call *call, char digit, bool inband)
+{
+	struct dcall *dc;
+
+	if (!call || !dt.relays)
+		return;
+
+	if (inband ? !dt.cfg.inband : !dt.cfg.event) {
+		debug("relay: ignoring %s DTMF digit (relay_dtmf_transport)\n",
+		      inband ? "inband" : "event");
+		return;
+	}
+
+	dc = dcall_get(call);
+	if (!dc)
+		return;
+
+	if (dc->refused) {
+		/* report once per call, then stay silent */
+		if (!dc->reported) {
+			warning("relay: DTMF from %s ignored: not on"
+				" relay_dtmf_allow\n", dc->peer);
+			audit_code(dc, "denied", NULL, "caller not allowed");
+			dc->reported = true;
+		}
+		return;
+	}
+
+	matcher_feed(dc->m, digit);
+}
+
+
+void dtmf_call_closed(struct call *call)
+{
+	struct le *le;
+
+	LIST_FOREACH(&dt.calls, le) {
+		struct dcall *dc = le->data;
+
+		if (dc->call == call) {
+			mem_deref(dc);
+			return;
+		}
+	}
+}
+
+
+/* ---- inband tones ---- */
+
+static struct call *call_by_audio(const struct audio *au)
+{
+	struct le *le, *lc;
+
+	LIST_FOREACH(uag_list(), le) {
+		LIST_FOREACH(ua_calls(le->data), lc) {
+			struct call *call = lc->data;
+
+			if (call_audio(call) == au)
+				return call;
+		}
+	}
+
+	return NULL;
+}
+
+
+static void inband_digit(char digit, void *arg)
+{
+	struct inband *st = arg;
+	struct call *call = call_by_audio(st->au);
+
+	debug("relay: inband DTMF '%c'\n", digit);
+	if (call)
+		dtmf_digit(call, digit, true);
+}
+
+
+static void inband_destructor(void *data)
+{
+	struct inband *st = data;
+
+	list_unlink(&st->af.le);
+	mem_deref(st->dec);
+}
+
+
+static int inband_update(struct aufilt_dec_st **stp, void **ctx,
+			 const struct aufilt *af, struct aufilt_prm *prm,
+			 const struct audio *au)
+{
+	struct inband *st;
+	(void)ctx;
+	(void)af;
+
+	if (!stp || !prm)
+		return EINVAL;
+	if (*stp)
+		return 0;
+
+	st = mem_zalloc(sizeof(*st), inband_destructor);
+	if (!st)
+		return ENOMEM;
+
+	st->au = au;
+	if (prm->fmt == AUFMT_S16LE)
+		(void)dtmf_dec_alloc(&st->dec, prm->srate, prm->ch,
+				     inband_digit, st);
+	else
+		warning("relay: inband DTMF needs 16-bit audio\n");
+
+	*stp = (struct aufilt_dec_st *)st;
+	return 0;
+}
+
+
+static int inband_decode(struct aufilt_dec_st *stp, struct auframe *af)
+{
+	struct inband *st = (struct inband *)stp;
+
+	if (st && st->dec && af && af->fmt == AUFMT_S16LE)
+		dtmf_dec_probe(st->dec, af->sampv, af->sampc);
+
+	return 0;
+}
+
+
+static struct aufilt inband_filter = {
+	.name = "relay_dtmf",
+	.decupdh = inband_update,
+	.dech = inband_decode,
+};
+
+
+int dtmf_init(const struct dtmf_cfg *cfg, struct list *relays)
+{
+	dt.cfg = *cfg;
+	dt.cfg.allow = mem_ref(cfg->allow);
+	dt.relays = relays;
+
+	if (dt.cfg.inband) {
+		aufilt_register(baresip_aufiltl(), &inband_filter);
+		dt.filter_on = true;
+	}
+
+	return 0;
+}
+
+
+void dtmf_close(void)
+{
+	if (dt.filter_on)
+		aufilt_unregister(&inband_filter);
+	dt.filter_on = false;
+
+	list_flush(&dt.calls);
+	dt.cfg.allow = mem_deref(dt.cfg.allow);
+	dt.relays = NULL;
+}

@@ -1,0 +1,204 @@
+/**
+ * @file relay.c  Local relays on GPIO: door, chime-bell and event relays
+ *
+ * Door relays open on a DTMF code during a call, on commands and (through
+ * httpopen) over HTTP. Chime relays ring while an incoming call does.
+ * Event relays follow a call state. Module close leaves every relay off.
+ */
+#include <string.h>
+#include "door.h"
+#include "relay.h"
+
+
+/* ---- config and state ---- */
+
+static struct list relays;
+static struct calltrack *calls;
+static struct dtmf_cfg dtmf_cfg;
+static char *state_file;
+static unsigned phases;          /* call phases in progress */
+
+
+static void load_relays(const struct conf *conf)
+{
+	unsigned n;
+
+	for (n = 1; n <= DOOR_MAX_INDEX; n++) {
+		struct relay *r = NULL;
+		int err = relay_conf(&r, conf, n);
+
+		if (err == ENOENT)
+			continue;
+		if (err) {
+			warning("relay: relay %u not created: fix its config"
+				" keys\n", n);
+			continue;
+		}
+
+		list_append(&relays, &r->le, r);
+	}
+}
+
+
+/* ---- event handlers ---- */
+
+static void change_handler(struct relay *r, bool on, const char *source,
+			   const char *who, void *arg)
+{
+	char rid[8];
+	(void)arg;
+
+	info("relay: %s (%u) %s (%s%s%s)\n", r->name, r->id,
+	     on ? "on" : "off", source ? source : "", who ? " " : "",
+	     who ? who : "");
+
+	if (r->mode == RELAY_BISTABLE && state_file)
+		(void)store_save(state_file, &relays);
+
+	re_snprintf(rid, sizeof(rid), "%u", r->id);
+	door_announce(on ? "relay_open" : "relay_close", "relay", rid,
+		      "name", r->name, "source", source, "peer", who, NULL);
+}
+
+
+/* Chime and event relays follow the calls in progress */
+static void follow_calls(unsigned now)
+{
+	bool ringing = now & DOOR_PHASE_INCOMING;
+	bool was_ringing = phases & DOOR_PHASE_INCOMING;
+	struct le *le;
+
+	LIST_FOREACH(&relays, le) {
+		struct relay *r = le->data;
+
+		if (r->type == RELAY_CHIME && ringing != was_ringing) {
+			/* the hold delay caps a call nobody answers */
+			(void)relay_set(r, ringing, true, "call", NULL);
+		}
+		else if (r->type == RELAY_EVENT) {
+			bool want = (now & r->phase) != 0;
+
+			if (want != r->on)
+				(void)relay_set(r, want, false, "call", NULL);
+		}
+	}
+
+	phases = now;
+}
+
+
+static void ua_event_handler(struct ua *ua, enum ua_event ev,
+			     struct call *call, const char *prm, void *arg)
+{
+	(void)ua;
+	(void)arg;
+
+	if (!call)
+		return;
+
+	if (calltrack_event(calls, ev, call, call_is_outgoing(call)))
+		follow_calls(calltrack_phases(calls));
+
+	switch (ev) {
+
+	case UA_EVENT_CALL_DTMF_START:
+		if (prm && prm[0])
+			dtmf_digit(call, prm[0], false);
+		break;
+
+	case UA_EVENT_CALL_CLOSED:
+		dtmf_call_closed(call);
+		relay_cmd_call_closed(call);
+		break;
+
+	default:
+		break;
+	}
+}
+
+
+/* ---- init and close ---- */
+
+static int module_init(void)
+{
+	const struct conf *conf = conf_cur();
+	char remote[32] = "";
+	struct le *le;
+	int err;
+
+	audit_configure(conf);
+
+	err = calltrack_alloc(&calls);
+	if (err)
+		return err;
+
+	(void)door_conf_dup(conf, "relay_state_file", &state_file);
+
+	if (!door_conf_str(conf, "relay_remote_dtmf", remote,
+			   sizeof(remote)) && !door_dtmf_code_valid(remote)) {
+		warning("relay: config relay_remote_dtmf: a code is 1 to 16"
+			" of 0-9 * # A-D; unlock will not send one\n");
+		remote[0] = '\0';
+	}
+
+	if (dtmf_conf(&dtmf_cfg, conf))
+		warning("relay: DTMF settings above are wrong; using the"
+			" defaults for them\n");
+
+	load_relays(conf);
+
+	LIST_FOREACH(&relays, le) {
+		struct relay *r = le->data;
+		bool on;
+
+		if (relay_attach(r, change_handler, NULL))
+			continue;
+
+		if (r->mode == RELAY_BISTABLE && state_file &&
+		    !store_load(state_file, r->id, &on) && on) {
+			info("relay: %s (%u) restored on\n", r->name, r->id);
+			(void)relay_set(r, true, false, "restore", NULL);
+		}
+	}
+
+	err  = dtmf_init(&dtmf_cfg, &relays);
+	err |= relay_cmd_init(&relays, remote);
+	err |= uag_event_register(ua_event_handler, NULL);
+	if (err)
+		return err;
+
+	info("relay: %u relay%s configured\n", list_count(&relays),
+	     list_count(&relays) == 1 ? "" : "s");
+	return 0;
+}
+
+
+static int module_close(void)
+{
+	struct le *le;
+
+	uag_event_unregister(ua_event_handler);
+	relay_cmd_close();
+	dtmf_close();
+
+	/* fail-secure, and without touching the saved bistable states */
+	LIST_FOREACH(&relays, le)
+		relay_shutdown(le->data);
+
+	list_flush(&relays);
+	calls = mem_deref(calls);
+	dtmf_cfg.allow = mem_deref(dtmf_cfg.allow);
+	state_file = mem_deref(state_file);
+	phases = 0;
+	audit_close();
+
+	return 0;
+}
+
+
+DOOR_EXPORT const struct mod_export exports = {
+	"relay",
+	"application",
+	module_init,
+	module_close,
+};

@@ -1,0 +1,85 @@
+/**
+ * @file relay.h  Local relays on GPIO lines -- private interface
+ */
+
+enum relay_mode {
+	RELAY_MONOSTABLE = 0,   /* resets by itself after the hold delay */
+	RELAY_BISTABLE,         /* changes state each time it is triggered */
+};
+
+enum relay_type {
+	RELAY_DOOR = 0,         /* opened by unlock actions */
+	RELAY_CHIME,            /* on while an incoming call rings */
+	RELAY_EVENT,            /* follows a call state */
+};
+
+enum relay_act {
+	RELAY_ACT_OPEN = 0,     /* as configured: pulse, or bistable change */
+	RELAY_ACT_CLOSE,
+	RELAY_ACT_ON,           /* on until closed */
+	RELAY_ACT_TOGGLE,
+};
+
+struct relay;
+
+/** Every state change; source says who caused it ("timer" for the hold) */
+typedef void (relay_change_h)(struct relay *r, bool on, const char *source,
+			      const char *who, void *arg);
+
+struct relay {
+	struct le le;
+	unsigned id;
+	char name[64];
+	char spec[256];
+	bool active_low;
+	enum relay_mode mode;
+	enum relay_type type;
+	unsigned phase;         /* RELAY_EVENT: a DOOR_PHASE_* */
+	uint32_t hold_ms;
+	char code[17];          /* DTMF code, "" for none */
+	bool remote;            /* DTMF may trigger it */
+	struct line *line;      /* NULL: disabled, the line did not open */
+	bool on;
+	struct tmr tmr;
+	relay_change_h *changeh;
+	void *arg;
+};
+
+/* output.c */
+int  relay_conf(struct relay **rp, const struct conf *conf, unsigned n);
+int  relay_attach(struct relay *r, relay_change_h *changeh, void *arg);
+int  relay_set(struct relay *r, bool on, bool timed, const char *source,
+	       const char *who);
+int  relay_trigger(struct relay *r, const char *source, const char *who);
+int  relay_act(struct relay *r, enum relay_act act, const char *source,
+	       const char *who);
+const char *relay_act_name(enum relay_act act);
+void relay_shutdown(struct relay *r);
+const char *relay_mode_name(enum relay_mode mode);
+const char *relay_type_name(enum relay_type type);
+struct relay *relay_lookup(const struct list *relays, const char *key);
+
+/* store.c */
+int  store_save(const char *path, const struct list *relays);
+int  store_load(const char *path, unsigned id, bool *on);
+
+/* dtmf.c */
+struct dtmf_cfg {
+	bool event;             /* telephone-event and SIP INFO */
+	bool inband;            /* tones in the received audio */
+	struct allowlist *allow;
+	uint32_t timeout_ms;
+	uint32_t max_fail;
+};
+
+int  dtmf_conf(struct dtmf_cfg *cfg, const struct conf *conf);
+int  dtmf_transport_parse(const char *spec, bool *event, bool *inband);
+int  dtmf_init(const struct dtmf_cfg *cfg, struct list *relays);
+void dtmf_close(void);
+void dtmf_digit(struct call *call, char digit, bool inband);
+void dtmf_call_closed(struct call *call);
+
+/* cmd.c */
+int  relay_cmd_init(struct list *relays, const char *remote_code);
+void relay_cmd_close(void);
+void relay_cmd_call_closed(struct call *call);
