@@ -33,8 +33,9 @@ void debug(const char *fmt, ...);
 void info(const char *fmt, ...);
 void warning(const char *fmt, ...);
 
-/* Configuration: the parsed config file */
+/* Configuration: the parsed config file, and the folder it came from */
 struct conf *conf_cur(void);
+int conf_path_get(char *path, size_t sz);
 
 /* Call state, as call_state() reports it */
 enum call_state {

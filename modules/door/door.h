@@ -34,6 +34,12 @@ int door_conf_seconds(const struct conf *conf, const char *key,
 		      uint32_t *msec);
 int door_conf_dup(const struct conf *conf, const char *key, char **strp);
 
+/* conftext.c: the whole rest of the line, for names and commands */
+int door_conf_text(const struct conf *conf, const char *key,
+		   char *buf, size_t sz);
+int door_conf_line_find(const struct pl *text, const char *key,
+			struct pl *val);
+
 int door_parse_bool(const struct pl *pl, bool *val);
 int door_parse_seconds(const struct pl *pl, uint32_t *msec);
 int door_parse_u32(const struct pl *pl, uint32_t min, uint32_t max,

@@ -77,7 +77,7 @@ int relay_conf(struct relay **rp, const struct conf *conf, unsigned n)
 		err = EINVAL;
 
 	conf_key(key, sizeof(key), n, "name");
-	if (door_conf_str(conf, key, r->name, sizeof(r->name)) == EINVAL)
+	if (door_conf_text(conf, key, r->name, sizeof(r->name)) == EINVAL)
 		err = EINVAL;
 
 	conf_key(key, sizeof(key), n, "active_low");

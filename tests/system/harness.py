@@ -110,7 +110,7 @@ class Baresip:
         lines = [
             "poll_method epoll",
             f"sip_listen 127.0.0.1:{self.sip_port}",
-            "net_interface lo",
+            "net_interface 127.0.0.1",
             f"module_path {moddir}",
             "audio_player alsa,null",
             f"audio_source {src}",
