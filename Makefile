@@ -8,6 +8,8 @@
 BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
+# cross builds: PKG_CONFIG=aarch64-linux-gnu-pkg-config (debhelper sets it)
+PKG_CONFIG ?= pkg-config
 
 # Debian packages, per need; module.mk files add theirs
 DEPS     := make gcc pkg-config baresip-core libre-dev librem-dev \
@@ -19,7 +21,7 @@ MODULES  := $(sort $(patsubst modules/%/module.mk,%,\
 UNIT_TESTS :=
 include $(wildcard modules/*/module.mk)
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 CPPFLAGS += -Imodules/door -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
@@ -48,7 +50,7 @@ define MODULE_RULE
 $(1)_OBJS := $$(patsubst %.c,$$(BUILD)/%.o,$$(wildcard modules/$(1)/*.c))
 $$(BUILD)/modules/$(1).so: $$($(1)_OBJS) $$(DOOR_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(MOD_LDFLAGS) -o $$@ $$($(1)_OBJS) $$(DOOR_LIB) \
+	$$(CC) $$(MOD_LDFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(DOOR_LIB) \
 		$$($(1)_LIBS) -lre
 endef
 $(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
