@@ -97,7 +97,11 @@ class Baresip:
         moddir = self.path("modules")
         shutil.rmtree(moddir, ignore_errors=True)
         os.makedirs(moddir)
+        ours = {m + ".so" for m in self.modules}
         for so in os.listdir(SYSTEM_MODULES):
+            # the baresip-door package may be installed: the build wins
+            if so in ours:
+                continue
             os.symlink(os.path.join(SYSTEM_MODULES, so),
                        os.path.join(moddir, so))
         for m in self.modules:
