@@ -1,0 +1,9 @@
+# webrelay: web relays and event action URLs over HTTP (libcurl multi)
+webrelay_LIBS := -lcurl
+# openssl: the system tests make a self-signed certificate with it
+DEPS += libcurl4-openssl-dev openssl
+
+WEBRELAY_PURE := modules/webrelay/url.c modules/webrelay/event.c \
+		 modules/webrelay/peer.c modules/webrelay/config.c
+test_webrelay_SRCS += $(WEBRELAY_PURE)
+test_webrelay_LIBS += -lcurl
