@@ -1,0 +1,134 @@
+/**
+ * @file dryio.h  Dry-contact inputs and outputs -- private interface
+ */
+
+#define DRYIO_NAME_MAX   64
+#define DRYIO_ALERT_MAX  128    /* text after "ALERT=" */
+#define DRYIO_BODY_MAX   1024   /* longer MESSAGE bodies are refused */
+
+
+/*
+ * trig.c: when an input counts as triggered. Pure logic fed with levels
+ * and a clock, so it runs the same under libre timers and a test's clock.
+ * A level must hold for debounce_ms to count (settle), then stay at the
+ * trigger level for hold_ms more before the input fires.
+ */
+enum trig_action {
+	TRIG_NONE = 0,
+	TRIG_FIRE,        /* became triggered */
+	TRIG_RELEASE,     /* was triggered, left the trigger level */
+};
+
+struct trig {
+	bool high;            /* the level that triggers */
+	uint32_t debounce_ms;
+	uint32_t hold_ms;
+	bool level;           /* last level seen */
+	bool stable;          /* debounced level */
+	bool fired;
+	bool settling;
+	bool holding;
+	uint64_t settle_at;
+	uint64_t hold_at;
+};
+
+void trig_init(struct trig *t, bool high, uint32_t debounce_ms,
+	       uint32_t hold_ms, bool level);
+enum trig_action trig_level(struct trig *t, bool level, uint64_t now);
+enum trig_action trig_tick(struct trig *t, uint64_t now);
+bool trig_deadline(const struct trig *t, uint64_t *at);
+bool trig_active(const struct trig *t);
+const char *trig_action_name(enum trig_action act);
+
+
+/*
+ * alert.c: "ALERT=<text>" bodies, and percent-encoding for webrelay
+ */
+int  alert_parse(const struct pl *ctype, const uint8_t *body, size_t len,
+		 char *text, size_t sz);
+bool alert_text_valid(const char *text);
+int  dryio_pct_encode(struct re_printf *pf, void *str);
+
+
+/*
+ * output.c: one output, its line, its hold timer
+ */
+enum out_hold {
+	OUT_OFF = 0,
+	OUT_TIMED,        /* on until its hold timer ends */
+	OUT_LATCHED,      /* on until switched off */
+	OUT_CALL,         /* on until its call state ends */
+};
+
+struct output {
+	struct le le;
+	unsigned n;
+	char name[DRYIO_NAME_MAX];
+	struct line *line;
+	uint32_t hold_ms;
+	char alert[DRYIO_ALERT_MAX + 1];   /* "" for none */
+	char dtmf[17];                     /* "" for none */
+	unsigned phase;                    /* DOOR_PHASE_*, 0 for none */
+	enum out_hold hold;
+	struct tmr tmr;
+};
+
+int  output_conf(struct output **op, const struct conf *conf, unsigned n);
+int  output_trigger(struct output *o, const char *source, const char *who);
+int  output_switch(struct output *o, bool on, const char *source,
+		   const char *who);
+int  output_pulse(struct output *o, const char *source, const char *who);
+void output_follow(struct output *o, unsigned phases);
+void output_shutdown(struct output *o);
+bool output_is_on(const struct output *o);
+struct output *output_find(const struct list *outputs, unsigned n);
+struct output *output_lookup(const struct list *outputs, const char *key);
+
+
+/*
+ * input.c: one input, its line, its debounce/hold timer, what it does
+ */
+struct input;
+typedef void (input_fire_h)(struct input *in, void *arg);
+
+struct input {
+	struct le le;
+	unsigned n;
+	char name[DRYIO_NAME_MAX];
+	struct line *line;
+	struct trig trig;
+	struct tmr tmr;
+	char *alert;          /* NULL for none */
+	char *command;        /* NULL for none */
+	unsigned output;      /* 0 for none */
+	input_fire_h *fireh;
+	void *arg;
+};
+
+int  input_conf(struct input **ip, const struct conf *conf, unsigned n,
+		input_fire_h *fireh, void *arg);
+bool input_level(const struct input *in);
+
+
+/*
+ * message.c: SIP MESSAGE in (ALERT= switches outputs) and out (alarms)
+ */
+int  dryio_msg_init(struct list *outputs, const struct conf *conf);
+void dryio_msg_close(void);
+int  dryio_msg_send(const char *text, unsigned input);
+int  alert_apply(struct list *outputs, const char *text, const char *source,
+		 const char *who);
+
+
+/*
+ * call.c: call states and per-call DTMF codes
+ */
+int  dryio_call_init(struct list *outputs, const struct conf *conf);
+void dryio_call_close(void);
+
+
+/*
+ * cmd.c: dryio_list, dryio_out, dryio_alert
+ */
+int  dryio_cmd_init(struct list *inputs, struct list *outputs);
+void dryio_cmd_close(void);

@@ -1,0 +1,5 @@
+# dryio: dry-contact inputs and outputs
+dryio_LIBS := -lgpiod
+
+test_dryio_trig_SRCS  += modules/dryio/trig.c
+test_dryio_alert_SRCS += modules/dryio/alert.c
