@@ -2,6 +2,8 @@
  * @file log.c  baresip's log functions, recording into a buffer
  */
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <re.h>
 #include "support.h"
