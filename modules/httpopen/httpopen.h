@@ -1,0 +1,148 @@
+/**
+ * @file httpopen.h  The OpenDoor HTTP endpoint: private interfaces
+ *
+ * query.c, netlist.c, hauth.c and lockout.c hold the pure logic (no
+ * baresip calls besides logging) so the unit tests link them alone.
+ */
+#ifndef HTTPOPEN_H
+#define HTTPOPEN_H
+
+#include "door.h"
+
+
+/*
+ * Query strings (query.c): percent-decoded name=value pairs. Anything
+ * unusual is refused rather than guessed at: bad escapes, NUL or control
+ * characters, repeated names (case-insensitive), empty values.
+ */
+enum {
+	QUERY_MAX_PARAMS = 16,
+	QUERY_NAME_MAX   = 32,
+	QUERY_VALUE_MAX  = 128,
+};
+
+struct query_param {
+	char name[QUERY_NAME_MAX];
+	char value[QUERY_VALUE_MAX];
+};
+
+struct query {
+	struct query_param v[QUERY_MAX_PARAMS];
+	size_t n;
+};
+
+int  query_parse(struct query *q, const struct pl *prm, const char **why);
+const char *query_get(const struct query *q, const char *name);
+int  query_index(const struct query *q, const char *name, uint32_t *val,
+		 const char **why);
+
+
+/*
+ * Client address allowlist (netlist.c): IPv4/IPv6 addresses and CIDR
+ * prefixes separated by ',' ';' or white space.
+ */
+struct netlist;
+
+int  netlist_alloc(struct netlist **nlp, const char *spec);
+bool netlist_isempty(const struct netlist *nl);
+bool netlist_match(const struct netlist *nl, const struct sa *addr);
+
+
+/*
+ * HTTP authentication (hauth.c): RFC 7617 Basic and RFC 7616 Digest
+ * (MD5, qop=auth). Nonces carry their time and an HMAC, so the server
+ * keeps no state per challenge; the nonce counts seen are remembered so a
+ * captured request cannot be replayed.
+ */
+enum hauth_result {
+	HAUTH_OK = 0,
+	HAUTH_NONE,      /* no credentials, or a scheme not offered */
+	HAUTH_FAIL,      /* credentials given and wrong */
+	HAUTH_STALE,     /* right credentials, expired nonce */
+};
+
+enum {
+	HAUTH_BASIC  = 1 << 0,
+	HAUTH_DIGEST = 1 << 1,
+	HAUTH_USER_MAX = 64,
+	HAUTH_NONCE_TTL = 300,   /* seconds */
+};
+
+struct hauth;
+
+int  hauth_alloc(struct hauth **hap, const char *realm, const char *user,
+		 const char *pass, const uint8_t *key, size_t keylen);
+int  hauth_challenge(struct re_printf *pf, const struct hauth *ha,
+		     unsigned schemes, bool stale, uint64_t now);
+enum hauth_result hauth_check(struct hauth *ha, const struct pl *hval,
+			      unsigned schemes, const struct pl *method,
+			      const struct pl *uri, uint64_t now,
+			      char *user, size_t usz);
+enum hauth_result hauth_check_plain(const struct hauth *ha,
+				    const char *user, const char *pass);
+int  hauth_digest_expect(char *hex, const uint8_t *ha1,
+			 const struct pl *method, const struct pl *uri,
+			 const struct pl *nonce, const struct pl *nc,
+			 const struct pl *cnonce, const struct pl *qop);
+int  hauth_nonce(const struct hauth *ha, uint64_t now, char *buf,
+		 size_t sz);
+bool hauth_ct_equal(const void *given, size_t glen,
+		    const void *secret, size_t slen);
+void hauth_sanitize(char *dst, size_t sz, const char *src, size_t len);
+
+
+/*
+ * Failed-login lock-out (lockout.c), per client address (IPv6: per /64).
+ * Times are milliseconds on any monotonic clock.
+ */
+struct lockout;
+
+int  lockout_alloc(struct lockout **lop, uint32_t max_fail,
+		   uint32_t period_ms, size_t max_entries);
+bool lockout_locked(struct lockout *lo, const struct sa *addr, uint64_t now,
+		    uint32_t *remain_ms);
+bool lockout_fail(struct lockout *lo, const struct sa *addr, uint64_t now);
+void lockout_success(struct lockout *lo, const struct sa *addr);
+size_t lockout_count(const struct lockout *lo);
+
+
+/*
+ * Request handling (request.c) and replies (reply.c)
+ */
+struct httpopen_cfg {
+	struct sa laddr;
+	char *user;
+	char *pass;
+	char *cert;
+	unsigned schemes;        /* HAUTH_BASIC | HAUTH_DIGEST */
+	bool secure;
+	uint32_t max_fail;
+	uint32_t lockout_ms;
+};
+
+struct httpopen {
+	struct httpopen_cfg cfg;
+	struct http_sock *sock;
+	struct netlist *allow;
+	struct hauth *auth;       /* NULL when no credentials are set */
+	struct lockout *lockout;
+};
+
+void request_handler(struct http_conn *conn, const struct http_msg *msg,
+		     void *arg);
+
+struct reply {
+	uint16_t scode;
+	const char *reason;
+	const char *error;        /* NULL on success */
+	struct mbuf *body;        /* extra JSON members, may be NULL */
+	const struct hauth *auth; /* set for 401: the challenges */
+	unsigned schemes;
+	bool stale;
+	uint32_t retry_after;     /* seconds, for 429 */
+};
+
+int  reply_send(struct http_conn *conn, const struct reply *r);
+const char *reply_reason(uint16_t scode);
+
+#endif /* HTTPOPEN_H */

@@ -1,0 +1,10 @@
+# httpopen: the OpenDoor HTTP endpoint (libre's HTTP server, no extra libs)
+httpopen_LIBS :=
+
+# tests: curl and Python's http.client as clients, openssl for the
+# test certificate, sipp for the DTMF call of the flood test
+DEPS += curl openssl sip-tester python3-pytest
+
+# the pure logic, linked alone into the unit test
+test_httpopen_SRCS += modules/httpopen/query.c modules/httpopen/netlist.c \
+	modules/httpopen/hauth.c modules/httpopen/lockout.c

@@ -1,0 +1,516 @@
+/**
+ * @file request.c  One HTTP request: checks in order, then the relay
+ *
+ * The checks run cheapest and least revealing first: a client outside
+ * the allowlist or locked out learns nothing about paths or parameters.
+ * The door is opened only through the relay module's commands.
+ */
+#include <string.h>
+#include "httpopen.h"
+
+enum {
+	HDR_COUNT_MAX = 32,
+	HDR_BYTES_MAX = 8192,
+	TARGET_MAX = 2048,
+};
+
+enum endpoint {
+	EP_OPENDOOR = 0,
+	EP_DO,
+	EP_STATUS,
+	EP_CTRL,
+	EP_NONE,
+};
+
+static const char *endpoint_path[] = {
+	"/fcgi/OpenDoor",
+	"/fcgi/do",
+	"/api/relay/status",
+	"/api/relay/ctrl",
+};
+
+/* What one request was, for the answer and the audit record */
+struct req {
+	struct httpopen *ho;
+	struct reply rep;
+	struct mbuf *body;
+	char addr[64];
+	char user[HAUTH_USER_MAX];
+	char who[HAUTH_USER_MAX + 72];
+	char relay[12];
+	const char *action;
+	bool audit;
+};
+
+
+static void refuse(struct req *rq, uint16_t scode, const char *error)
+{
+	rq->rep.scode = scode;
+	rq->rep.error = error;
+}
+
+
+static enum endpoint endpoint_find(const struct pl *path)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(endpoint_path); i++) {
+		if (!pl_strcmp(path, endpoint_path[i]))
+			return (enum endpoint)i;
+	}
+
+	return EP_NONE;
+}
+
+
+static bool pl_has_ctl(const struct pl *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->l; i++) {
+		unsigned char c = (unsigned char)pl->p[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return true;
+	}
+
+	return false;
+}
+
+
+/* Limits libre does not set: header count and size, no request body */
+static bool check_size(struct req *rq, const struct http_msg *msg)
+{
+	size_t count = 0, bytes = 0;
+	struct le *le;
+
+	if (msg->path.l + msg->prm.l > TARGET_MAX) {
+		refuse(rq, 414, "request target too long");
+		return false;
+	}
+
+	LIST_FOREACH(&msg->hdrl, le) {
+		const struct http_hdr *hdr = le->data;
+
+		++count;
+		bytes += hdr->name.l + hdr->val.l + 4;
+
+		if (memchr(hdr->val.p, '\0', hdr->val.l) ||
+		    memchr(hdr->name.p, '\0', hdr->name.l)) {
+			refuse(rq, 400, "NUL byte in a header");
+			return false;
+		}
+	}
+
+	if (count > HDR_COUNT_MAX || bytes > HDR_BYTES_MAX) {
+		refuse(rq, 431, "too many or too large headers");
+		return false;
+	}
+
+	if (msg->clen || http_msg_hdr(msg, HTTP_HDR_TRANSFER_ENCODING)) {
+		refuse(rq, 413, "request body not accepted");
+		return false;
+	}
+
+	if (pl_has_ctl(&msg->path) || pl_has_ctl(&msg->prm)) {
+		refuse(rq, 400, "NUL or control character in the request");
+		return false;
+	}
+
+	return true;
+}
+
+
+static void set_who(struct req *rq, const char *user)
+{
+	(void)re_snprintf(rq->who, sizeof(rq->who), "%s@%s",
+			  user && *user ? user : "-", rq->addr);
+}
+
+
+static void count_failure(struct req *rq, const struct sa *peer)
+{
+	struct httpopen *ho = rq->ho;
+
+	if (lockout_fail(ho->lockout, peer, tmr_jiffies())) {
+		info("httpopen: %s locked out for %u s after %u failed"
+		     " logins\n", rq->addr, ho->cfg.lockout_ms / 1000,
+		     ho->cfg.max_fail);
+	}
+}
+
+
+/* True when the request may go on; otherwise the refusal is set */
+static bool authenticate(struct req *rq, const struct http_msg *msg,
+			 const struct query *q, enum endpoint ep,
+			 const struct sa *peer)
+{
+	struct httpopen *ho = rq->ho;
+	const struct http_hdr *hdr;
+	const char *quser = query_get(q, "UserName");
+	const char *qpass = query_get(q, "Password");
+	unsigned schemes = ho->cfg.schemes;
+	enum hauth_result res;
+	struct pl uri;
+
+	if ((quser || qpass) && ho->cfg.secure) {
+		refuse(rq, 403, "credentials in the query string are refused"
+		       " in secure mode");
+		return false;
+	}
+
+	if (!ho->auth) {
+		str_ncpy(rq->user, "anonymous", sizeof(rq->user));
+		return true;
+	}
+
+	hdr = http_msg_hdr(msg, HTTP_HDR_AUTHORIZATION);
+
+	if (ep == EP_DO && !hdr && (quser || qpass)) {
+		hauth_sanitize(rq->user, sizeof(rq->user), quser,
+			       str_len(quser));
+		res = hauth_check_plain(ho->auth, quser, qpass);
+	}
+	else {
+		uri.p = msg->path.p;
+		uri.l = msg->path.l + msg->prm.l;
+		res = hauth_check(ho->auth, hdr ? &hdr->val : NULL, schemes,
+				  &msg->met, &uri, tmr_jiffies() / 1000,
+				  rq->user, sizeof(rq->user));
+	}
+
+	switch (res) {
+
+	case HAUTH_OK:
+		lockout_success(ho->lockout, peer);
+		return true;
+
+	case HAUTH_STALE:
+		rq->rep.stale = true;
+		refuse(rq, 401, "nonce expired");
+		break;
+
+	case HAUTH_NONE:
+		refuse(rq, 401, "authentication required");
+		break;
+
+	case HAUTH_FAIL:
+	default:
+		count_failure(rq, peer);
+		refuse(rq, 401, "wrong credentials");
+		break;
+	}
+
+	rq->rep.auth = ho->auth;
+	rq->rep.schemes = schemes;
+	return false;
+}
+
+
+static void relay_error(struct req *rq, int err)
+{
+	switch (err) {
+
+	case ENOENT:
+		refuse(rq, 404, "no such door");
+		break;
+
+	case ENOTSUP:
+		refuse(rq, 503, "relay module not loaded");
+		break;
+
+	case ENODEV:
+		refuse(rq, 503, "door relay unavailable");
+		break;
+
+	default:
+		refuse(rq, 500, "relay command failed");
+		break;
+	}
+}
+
+
+static void door_open(struct req *rq, const char *cmd, uint32_t n)
+{
+	int err;
+
+	if (!door_cmd_exists(cmd)) {
+		refuse(rq, 503, "relay module not loaded");
+		return;
+	}
+
+	err = door_cmd_run(NULL, "%s %u via=http who=%s", cmd, n, rq->who);
+	if (err) {
+		relay_error(rq, err);
+		return;
+	}
+
+	rq->rep.scode = 200;
+	(void)mbuf_printf(rq->body, "\"door\":%u", n);
+}
+
+
+static void handle_open(struct req *rq, const struct query *q)
+{
+	const char *action = query_get(q, "action");
+	const char *why = NULL;
+	uint32_t n;
+	int err;
+
+	rq->action = "open";
+
+	if (!action || str_casecmp(action, "OpenDoor")) {
+		refuse(rq, 400, action ? "action must be OpenDoor" :
+		       "missing parameter action");
+		return;
+	}
+
+	err = query_index(q, "DoorNum", &n, &why);
+	if (err) {
+		refuse(rq, 400, err == ENOENT ? "missing parameter DoorNum" :
+		       why);
+		return;
+	}
+
+	(void)re_snprintf(rq->relay, sizeof(rq->relay), "%u", n);
+	door_open(rq, "relay_open", n);
+}
+
+
+static void handle_ctrl(struct req *rq, const struct query *q)
+{
+	const char *action = query_get(q, "action");
+	const char *why = NULL, *cmd;
+	uint32_t n;
+	int err;
+
+	rq->action = "ctrl";
+
+	err = query_index(q, "relay", &n, &why);
+	if (err) {
+		refuse(rq, 400, err == ENOENT ? "missing parameter relay" :
+		       why);
+		return;
+	}
+	(void)re_snprintf(rq->relay, sizeof(rq->relay), "%u", n);
+
+	if (!action) {
+		refuse(rq, 400, "missing parameter action");
+		return;
+	}
+
+	if (!str_casecmp(action, "on")) {
+		rq->action = "on";
+		cmd = "relay_on";
+	}
+	else if (!str_casecmp(action, "off")) {
+		rq->action = "off";
+		cmd = "relay_close";
+	}
+	else if (!str_casecmp(action, "trigger")) {
+		rq->action = "open";
+		cmd = "relay_open";
+	}
+	else {
+		refuse(rq, 400, "action must be on, off or trigger");
+		return;
+	}
+
+	door_open(rq, cmd, n);
+	if (rq->rep.scode == 200) {
+		mbuf_rewind(rq->body);
+		(void)mbuf_printf(rq->body, "\"relay\":%u,\"action\":\"%s\"",
+				  n, action);
+	}
+}
+
+
+/* relay_status prints {"relays":[...]}: its members join ours */
+static void handle_status(struct req *rq)
+{
+	struct mbuf *out;
+	struct pl pl;
+	int err;
+
+	rq->action = "status";
+	rq->audit = false;   /* reading state is not an access decision */
+
+	if (!door_cmd_exists("relay_status")) {
+		refuse(rq, 503, "relay module not loaded");
+		rq->audit = true;
+		return;
+	}
+
+	out = mbuf_alloc(1024);
+	if (!out) {
+		refuse(rq, 500, "out of memory");
+		return;
+	}
+
+	err = door_cmd_run(out, "relay_status");
+	pl.p = (const char *)out->buf;
+	pl.l = out->end;
+	while (pl.l && strchr(" \t\r\n", pl.p[pl.l - 1]))
+		--pl.l;
+	while (pl.l && strchr(" \t\r\n", pl.p[0]))
+		pl_advance(&pl, 1);
+
+	if (err || pl.l < 2 || pl.p[0] != '{' || pl.p[pl.l - 1] != '}') {
+		refuse(rq, 500, "relay status unavailable");
+		rq->audit = true;
+	}
+	else {
+		rq->rep.scode = 200;
+		(void)mbuf_write_mem(rq->body, (const uint8_t *)pl.p + 1,
+				     pl.l - 2);
+	}
+
+	mem_deref(out);
+}
+
+
+static void handle(struct req *rq, const struct http_msg *msg,
+		   const struct sa *peer)
+{
+	struct httpopen *ho = rq->ho;
+	struct query q;
+	enum endpoint ep;
+	uint32_t remain;
+	const char *why = NULL;
+
+	if (!netlist_isempty(ho->allow) && !netlist_match(ho->allow, peer)) {
+		refuse(rq, 403, "address not allowed");
+		return;
+	}
+
+	if (lockout_locked(ho->lockout, peer, tmr_jiffies(), &remain)) {
+		refuse(rq, 429, "locked out after failed logins");
+		rq->rep.retry_after = (remain + 999) / 1000;
+		return;
+	}
+
+	if (!check_size(rq, msg))
+		return;
+
+	ep = endpoint_find(&msg->path);
+	if (ep == EP_NONE) {
+		refuse(rq, 404, "no such endpoint");
+		return;
+	}
+
+	if (pl_strcmp(&msg->met, "GET")) {
+		refuse(rq, 405, "only GET is allowed");
+		return;
+	}
+
+	if (query_parse(&q, &msg->prm, &why)) {
+		refuse(rq, 400, why);
+		return;
+	}
+
+	if (!authenticate(rq, msg, &q, ep, peer))
+		return;
+
+	set_who(rq, rq->user);
+
+	switch (ep) {
+
+	case EP_OPENDOOR:
+	case EP_DO:
+		handle_open(rq, &q);
+		break;
+
+	case EP_CTRL:
+		handle_ctrl(rq, &q);
+		break;
+
+	case EP_STATUS:
+	default:
+		handle_status(rq);
+		break;
+	}
+}
+
+
+static const char *audit_result(uint16_t scode)
+{
+	if (scode < 300)
+		return "ok";
+	if (scode == 429)
+		return "locked";
+	if (scode >= 500)
+		return "error";
+
+	return "denied";
+}
+
+
+static void audit(const struct req *rq)
+{
+	struct audit_rec rec;
+	char detail[96];
+
+	(void)re_snprintf(detail, sizeof(detail), "%u %s", rq->rep.scode,
+			  rq->rep.error ? rq->rep.error : "");
+
+	memset(&rec, 0, sizeof(rec));
+	rec.module = "httpopen";
+	rec.action = rq->action;
+	rec.relay  = rq->relay;
+	rec.source = "http";
+	rec.who    = rq->who;
+	rec.result = audit_result(rq->rep.scode);
+	rec.detail = detail;
+
+	(void)audit_write(&rec);
+}
+
+
+void request_handler(struct http_conn *conn, const struct http_msg *msg,
+		     void *arg)
+{
+	const struct sa *peer = http_conn_peer(conn);
+	struct req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.ho = arg;
+	rq.action = "request";
+	rq.audit = true;
+	rq.rep.scode = 500;
+	rq.rep.error = "internal error";
+
+	if (sa_af(peer) == AF_INET6)
+		(void)re_snprintf(rq.addr, sizeof(rq.addr), "[%j]", peer);
+	else
+		(void)re_snprintf(rq.addr, sizeof(rq.addr), "%j", peer);
+
+	rq.body = mbuf_alloc(256);
+	if (!rq.body)
+		goto out;
+
+	rq.rep.body = rq.body;
+	handle(&rq, msg, peer);
+
+	/* the claimed name, when authentication did not get that far */
+	if (!rq.who[0])
+		set_who(&rq, rq.user);
+
+	if (rq.rep.scode == 200)
+		rq.rep.error = NULL;
+	else
+		mbuf_rewind(rq.body);
+
+	if (rq.rep.scode == 200 && rq.audit)
+		info("httpopen: %s %s by %s\n", rq.action, rq.relay, rq.who);
+	else if (rq.rep.scode != 200)
+		debug("httpopen: %s refused %u %s\n", rq.addr, rq.rep.scode,
+		      rq.rep.error);
+
+ out:
+	(void)reply_send(conn, &rq.rep);
+	if (rq.audit)
+		audit(&rq);
+
+	mem_deref(rq.body);
+	http_conn_close(conn);
+}
