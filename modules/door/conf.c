@@ -85,7 +85,8 @@ int door_parse_seconds(const struct pl *pl, uint32_t *msec)
 		}
 	}
 
-	if (!digits || whole > 86400)
+	/* 86400.5 is past the documented limit too */
+	if (!digits || whole * 1000 + frac > 86400000)
 		return EINVAL;
 
 	*msec = (uint32_t)(whole * 1000 + frac);
