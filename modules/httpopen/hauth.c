@@ -6,9 +6,9 @@
  * again and again for five minutes, so a sniffed request could be
  * replayed to open the door. Only its Digest header parser is used here.
  *
- * A nonce is the time it was issued (16 hex digits) followed by
- * HMAC-SHA1(key, time ":" realm): it needs no state to verify and expires
- * by itself. The highest nonce count accepted per nonce is remembered, so
+ * A nonce is the time it was issued and a random salt (16 hex digits
+ * each) followed by HMAC-SHA1(key, time salt ":" realm): it needs no
+ * state to verify, expires by itself, and no two challenges share one. The highest nonce count accepted per nonce is remembered, so
  * each (nonce, nc) opens at most once.
  */
 #include <string.h>
@@ -19,7 +19,7 @@
 enum {
 	KEY_SIZE = 32,
 	MAC_SIZE = 20,
-	NONCE_LEN = 16 + 2 * MAC_SIZE,
+	NONCE_LEN = 32 + 2 * MAC_SIZE,
 	SEEN_MAX = 64,
 	BASIC_MAX = 512,
 };
@@ -136,13 +136,14 @@ int hauth_alloc(struct hauth **hap, const char *realm, const char *user,
 
 
 static void nonce_mac(const struct hauth *ha, uint64_t issued,
-		      uint8_t *mac)
+		      uint64_t salt, uint8_t *mac)
 {
 	char data[128];
 	int n;
 
-	n = re_snprintf(data, sizeof(data), "%016llx:%s",
-			(unsigned long long)issued, ha->realm);
+	n = re_snprintf(data, sizeof(data), "%016llx%016llx:%s",
+			(unsigned long long)issued,
+			(unsigned long long)salt, ha->realm);
 	if (n < 0)
 		n = 0;
 
@@ -154,13 +155,15 @@ static void nonce_mac(const struct hauth *ha, uint64_t issued,
 int hauth_nonce(const struct hauth *ha, uint64_t now, char *buf, size_t sz)
 {
 	uint8_t mac[MAC_SIZE];
+	uint64_t salt = rand_u64();
 
 	if (!ha || !buf || sz < NONCE_LEN + 1)
 		return EINVAL;
 
-	nonce_mac(ha, now, mac);
+	nonce_mac(ha, now, salt, mac);
 
-	return re_snprintf(buf, sz, "%016llx%w", (unsigned long long)now,
+	return re_snprintf(buf, sz, "%016llx%016llx%w",
+			   (unsigned long long)now, (unsigned long long)salt,
 			   mac, sizeof(mac)) < 0 ? ENOMEM : 0;
 }
 
@@ -368,7 +371,7 @@ static enum hauth_result check_digest(struct hauth *ha,
 	struct httpauth_digest_resp resp;
 	uint8_t mac[MAC_SIZE], given_mac[MAC_SIZE];
 	char expect[2 * MD5_SIZE + 1], given[2 * MD5_SIZE + 1];
-	struct pl ts;
+	struct pl ts, salt;
 	uint64_t issued;
 	uint32_t nc;
 	bool ok;
@@ -389,11 +392,13 @@ static enum hauth_result check_digest(struct hauth *ha,
 
 	ts.p = resp.nonce.p;
 	ts.l = 16;
+	salt.p = resp.nonce.p + 16;
+	salt.l = 16;
 	issued = pl_x64(&ts);
-	nonce_mac(ha, issued, mac);
+	nonce_mac(ha, issued, pl_x64(&salt), mac);
 	for (i = 0; i < MAC_SIZE; i++) {
-		given_mac[i] = (uint8_t)(ch_hex(resp.nonce.p[16 + 2*i]) << 4 |
-					 ch_hex(resp.nonce.p[17 + 2*i]));
+		given_mac[i] = (uint8_t)(ch_hex(resp.nonce.p[32 + 2*i]) << 4 |
+					 ch_hex(resp.nonce.p[33 + 2*i]));
 	}
 	if (!hauth_ct_equal(given_mac, sizeof(given_mac), mac, sizeof(mac)))
 		return HAUTH_FAIL;    /* a nonce we never issued */

@@ -12,7 +12,7 @@
 
 enum {
 	LOCKOUT_ENTRIES = 256,
-	FIELD_MAX = 256,
+	FIELD_MAX = 1024,
 };
 
 static const char realm[] = "baresip-door";
@@ -84,6 +84,25 @@ static int conf_listen(const struct conf *conf, struct sa *laddr)
 }
 
 
+/* Whole-line values: a password or an allowlist may contain spaces, and
+ * reading only their first word would change what they mean */
+static int conf_text_dup(const struct conf *conf, const char *key,
+			 char **strp)
+{
+	char buf[FIELD_MAX];
+	int err;
+
+	err = door_conf_text(conf, key, buf, sizeof(buf));
+	if (err == ENOENT)
+		return 0;
+	if (!err)
+		err = str_dup(strp, buf);
+
+	memset(buf, 0, sizeof(buf));
+	return err ? EINVAL : 0;
+}
+
+
 static int config_read(struct httpopen_cfg *cfg, struct netlist **allow)
 {
 	const struct conf *conf = conf_cur();
@@ -95,12 +114,9 @@ static int config_read(struct httpopen_cfg *cfg, struct netlist **allow)
 
 	err |= conf_listen(conf, &cfg->laddr);
 	err |= conf_schemes(conf, &cfg->schemes);
-	if (door_conf_dup(conf, "httpopen_user", &cfg->user) == EINVAL)
-		err |= EINVAL;
-	if (door_conf_dup(conf, "httpopen_pass", &cfg->pass) == EINVAL)
-		err |= EINVAL;
-	if (door_conf_dup(conf, "httpopen_cert", &cfg->cert) == EINVAL)
-		err |= EINVAL;
+	err |= conf_text_dup(conf, "httpopen_user", &cfg->user);
+	err |= conf_text_dup(conf, "httpopen_pass", &cfg->pass);
+	err |= conf_text_dup(conf, "httpopen_cert", &cfg->cert);
 	if (door_conf_bool(conf, "httpopen_secure", &cfg->secure) == EINVAL)
 		err |= EINVAL;
 	if (door_conf_u32(conf, "httpopen_max_fail", 1, 1000,
@@ -111,7 +127,7 @@ static int config_read(struct httpopen_cfg *cfg, struct netlist **allow)
 		err |= EINVAL;
 	cfg->lockout_ms = secs * 1000;
 
-	(void)door_conf_dup(conf, "httpopen_allow", &spec);
+	err |= conf_text_dup(conf, "httpopen_allow", &spec);
 	if (netlist_alloc(allow, spec))
 		err |= EINVAL;
 	mem_deref(spec);

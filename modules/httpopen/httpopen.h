@@ -128,6 +128,7 @@ struct httpopen {
 	struct lockout *lockout;
 };
 
+uint64_t httpopen_now_ms(void);
 void request_handler(struct http_conn *conn, const struct http_msg *msg,
 		     void *arg);
 
@@ -140,6 +141,7 @@ struct reply {
 	unsigned schemes;
 	bool stale;
 	uint32_t retry_after;     /* seconds, for 429 */
+	uint64_t now;             /* seconds, monotonic, for the nonce */
 };
 
 int  reply_send(struct http_conn *conn, const struct reply *r);

@@ -85,7 +85,7 @@ int reply_send(struct http_conn *conn, const struct reply *r)
 
 	if (r->scode == 401 && r->auth)
 		err |= hauth_challenge(&pf, r->auth, r->schemes, r->stale,
-				       tmr_jiffies() / 1000);
+				       r->now);
 	if (r->scode == 405)
 		err |= mbuf_write_str(hdrs, "Allow: GET\r\n");
 	if (r->scode == 429)

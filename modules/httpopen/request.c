@@ -6,6 +6,7 @@
  * The door is opened only through the relay module's commands.
  */
 #include <string.h>
+#include <time.h>
 #include "httpopen.h"
 
 enum {
@@ -41,6 +42,17 @@ struct req {
 	const char *action;
 	bool audit;
 };
+
+
+/* libre 1.1.0's tmr_jiffies() follows the wall clock; nonce ages and
+ * lock-outs must not jump when the clock is set */
+uint64_t httpopen_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 
 static void refuse(struct req *rq, uint16_t scode, const char *error)
@@ -132,7 +144,7 @@ static void count_failure(struct req *rq, const struct sa *peer)
 {
 	struct httpopen *ho = rq->ho;
 
-	if (lockout_fail(ho->lockout, peer, tmr_jiffies())) {
+	if (lockout_fail(ho->lockout, peer, httpopen_now_ms())) {
 		info("httpopen: %s locked out for %u s after %u failed"
 		     " logins\n", rq->addr, ho->cfg.lockout_ms / 1000,
 		     ho->cfg.max_fail);
@@ -175,7 +187,7 @@ static bool authenticate(struct req *rq, const struct http_msg *msg,
 		uri.p = msg->path.p;
 		uri.l = msg->path.l + msg->prm.l;
 		res = hauth_check(ho->auth, hdr ? &hdr->val : NULL, schemes,
-				  &msg->met, &uri, tmr_jiffies() / 1000,
+				  &msg->met, &uri, rq->rep.now,
 				  rq->user, sizeof(rq->user));
 	}
 
@@ -383,7 +395,7 @@ static void handle(struct req *rq, const struct http_msg *msg,
 		return;
 	}
 
-	if (lockout_locked(ho->lockout, peer, tmr_jiffies(), &remain)) {
+	if (lockout_locked(ho->lockout, peer, httpopen_now_ms(), &remain)) {
 		refuse(rq, 429, "locked out after failed logins");
 		rq->rep.retry_after = (remain + 999) / 1000;
 		return;
@@ -478,6 +490,7 @@ void request_handler(struct http_conn *conn, const struct http_msg *msg,
 	rq.audit = true;
 	rq.rep.scode = 500;
 	rq.rep.error = "internal error";
+	rq.rep.now = httpopen_now_ms() / 1000;
 
 	if (sa_af(peer) == AF_INET6)
 		(void)re_snprintf(rq.addr, sizeof(rq.addr), "[%j]", peer);

@@ -383,12 +383,20 @@ static void test_digest(void **state)
 {
 	const char *uri = "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1";
 	struct hauth *ha = aladdin();
-	char nonce[64], hdr[1024], user[HAUTH_USER_MAX];
+	char nonce[80], hdr[1024], user[HAUTH_USER_MAX];
 	const uint64_t t0 = 1000;
 	(void)state;
 
 	assert_int_equal(0, hauth_nonce(ha, t0, nonce, sizeof(nonce)));
-	assert_int_equal(56, strlen(nonce));
+	assert_int_equal(72, strlen(nonce));
+
+	/* two challenges in the same second still differ */
+	{
+		char again[64 + 16];
+
+		assert_int_equal(0, hauth_nonce(ha, t0, again, sizeof(again)));
+		assert_string_not_equal(nonce, again);
+	}
 
 	digest_header(hdr, sizeof(hdr), "Aladdin", "open sesame", uri, nonce,
 		      "00000001");
@@ -435,7 +443,7 @@ static void test_digest_nonce(void **state)
 {
 	const char *uri = "/api/relay/status";
 	struct hauth *ha = aladdin(), *other;
-	char nonce[64], hdr[1024], user[HAUTH_USER_MAX];
+	char nonce[80], hdr[1024], user[HAUTH_USER_MAX];
 	static const uint8_t key2[] = "another key";
 	(void)state;
 
@@ -481,7 +489,7 @@ static void test_digest_malformed(void **state)
 {
 	const char *uri = "/api/relay/status";
 	struct hauth *ha = aladdin();
-	char nonce[64], hdr[1024], resp[33], user[HAUTH_USER_MAX];
+	char nonce[80], hdr[1024], resp[33], user[HAUTH_USER_MAX];
 	(void)state;
 
 	assert_int_equal(0, hauth_nonce(ha, 50, nonce, sizeof(nonce)));
@@ -554,7 +562,7 @@ static void test_challenge(void **state)
 	const char *uri = "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1";
 	struct hauth *ha = aladdin();
 	struct pl nonce;
-	char *c, hdr[1024], n[64], user[HAUTH_USER_MAX];
+	char *c, hdr[1024], n[80], user[HAUTH_USER_MAX];
 	(void)state;
 
 	c = challenge(ha, HAUTH_BASIC | HAUTH_DIGEST, false, 77);
@@ -564,7 +572,7 @@ static void test_challenge(void **state)
 				     " nonce=\"[0-9a-f]+\"\r\n"
 				     "WWW-Authenticate: Basic realm=\"WallyWorld\"",
 				     &nonce));
-	assert_int_equal(56, nonce.l);
+	assert_int_equal(72, nonce.l);
 	assert_null(strstr(c, "stale"));
 
 	/* the nonce it offers is one the server accepts */

@@ -1,0 +1,724 @@
+"""httpopen against a real baresip with the relay module: real clients
+(curl, http.client, raw sockets), file-backed door lines watched for
+every change, the audit log read back."""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from harness import Baresip, Sipp, free_port, wait_for, read_line_file
+import sipp_scenarios
+
+USER = "admin"
+PASS = "s3cret-Door!"
+OPEN1 = "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1"
+
+
+class LineWatch:
+    """Records every value a file-backed GPIO line takes (polled every
+    2 ms, far shorter than any relay hold used here)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.values = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        last = None
+        while not self._stop.is_set():
+            v = read_line_file(self.path)
+            if v != last and v is not None:
+                self.values.append((time.monotonic(), v))
+                last = v
+            time.sleep(0.002)
+
+    def opens(self):
+        """Rising edges: how many times the door was switched on."""
+        prev, n = None, 0
+        for _, v in self.values:
+            if v == "1" and prev != "1":
+                n += 1
+            prev = v
+        return n
+
+    def first_open_after(self, t0):
+        for t, v in self.values:
+            if t >= t0 and v == "1":
+                return t
+        return None
+
+    def wait_closed(self, timeout=5):
+        wait_for(lambda: read_line_file(self.path) == "0", timeout,
+                 what="door line back to 0")
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+# ---- clients ----
+
+def request(port, target, method="GET", headers=None, body=None,
+            source="127.0.0.1", tls=None):
+    """One request with http.client; returns (status, json, headers)."""
+    if tls:
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=5,
+                                           source_address=(source, 0),
+                                           context=tls)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
+                                          source_address=(source, 0))
+    try:
+        conn.request(method, target, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        try:
+            doc = json.loads(data) if data else None
+        except ValueError:
+            doc = None
+        return resp.status, doc, resp.headers
+    finally:
+        conn.close()
+
+
+def basic(user=USER, password=PASS):
+    tok = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": "Basic " + tok}
+
+
+def digest_header(chall, target, user=USER, password=PASS, nc=1,
+                  method="GET", cnonce="0a4f113b"):
+    """The client side of RFC 7616 (MD5, qop=auth), written out."""
+    fields = {}
+    for part in chall[len("Digest "):].split(","):
+        k, _, v = part.strip().partition("=")
+        fields[k] = v.strip('"')
+    realm, nonce = fields["realm"], fields["nonce"]
+
+    def md5(s):
+        return hashlib.md5(s.encode()).hexdigest()
+
+    ha1 = md5(f"{user}:{realm}:{password}")
+    ha2 = md5(f"{method}:{target}")
+    ncs = f"{nc:08x}"
+    resp = md5(f"{ha1}:{nonce}:{ncs}:{cnonce}:auth:{ha2}")
+    return {"Authorization":
+            f'Digest username="{user}", realm="{realm}", nonce="{nonce}", '
+            f'uri="{target}", algorithm=MD5, qop=auth, nc={ncs}, '
+            f'cnonce="{cnonce}", response="{resp}"'}
+
+
+def challenges(headers):
+    return headers.get_all("WWW-Authenticate") or []
+
+
+def digest_challenge(port, target, source="127.0.0.1", tls=None):
+    status, _, hdrs = request(port, target, source=source, tls=tls)
+    assert status == 401
+    return next(c for c in challenges(hdrs) if c.startswith("Digest "))
+
+
+def curl(url, *args, interface=None):
+    """curl as an integrator would run it; returns (status, json)."""
+    cmd = ["curl", "-sS", "--max-time", "5", "-o", "-",
+           "-w", "\n%{http_code}"]
+    if interface:
+        cmd += ["--interface", interface]
+    out = subprocess.run(cmd + list(args) + [url], capture_output=True,
+                         text=True, timeout=10)
+    body, _, code = out.stdout.rpartition("\n")
+    try:
+        doc = json.loads(body) if body.strip() else None
+    except ValueError:
+        doc = None
+    return int(code or 0), doc
+
+
+def raw(port, data, source="127.0.0.1", timeout=5):
+    """Send bytes as they are; the status code answered, or None when the
+    server closed without one."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=(source, 0)) as s:
+        try:
+            s.sendall(data)
+        except OSError:
+            pass
+        buf = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+        except OSError:
+            pass
+    if not buf.startswith(b"HTTP/1.1 "):
+        return None
+    return int(buf[9:12])
+
+
+# ---- fixtures ----
+
+def door_config(d, port, **extra):
+    for n in (1, 2):
+        with open(os.path.join(d, f"door{n}"), "w") as f:
+            f.write("0\n")
+    cfg = {
+        "relay1_gpio": "file:" + os.path.join(d, "door1"),
+        "relay1_hold": "0.3",
+        "relay1_mode": "monostable",
+        "relay1_type": "door",
+        "relay2_gpio": "file:" + os.path.join(d, "door2"),
+        "relay2_mode": "bistable",
+        "relay2_type": "door",
+        "httpopen_listen": f"127.0.0.1:{port}",
+        "door_audit_file": os.path.join(d, "audit.log"),
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def audit_records(d):
+    try:
+        with open(os.path.join(d, "audit.log")) as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture(scope="module")
+def door(tmp_path_factory):
+    d = str(tmp_path_factory.mktemp("httpopen"))
+    port = free_port()
+    b = Baresip(d, modules=("relay", "httpopen"), config=door_config(
+        d, port, httpopen_user=USER, httpopen_pass=PASS,
+        httpopen_allow="127.0.0.1, 127.0.0.3/32",
+        httpopen_max_fail="3", httpopen_lockout="2"))
+    b.start()
+    wait_for(lambda: "httpopen: serving" in b.log(), what="httpopen up")
+    b.port = port
+    b.d = d
+    b.watch1 = LineWatch(os.path.join(d, "door1"))
+    b.watch2 = LineWatch(os.path.join(d, "door2"))
+    yield b
+    b.watch1.stop()
+    b.watch2.stop()
+    rc = b.stop()
+    assert rc == 0, b.log()
+
+
+def url(b, target):
+    return f"http://127.0.0.1:{b.port}{target}"
+
+
+def opened_once(b, action):
+    """Run action(); the door line must rise exactly once and fall again."""
+    before = b.watch1.opens()
+    result = action()
+    wait_for(lambda: b.watch1.opens() == before + 1, 3, what="door opened")
+    b.watch1.wait_closed()
+    time.sleep(0.05)
+    assert b.watch1.opens() == before + 1
+    return result
+
+
+# ---- opening ----
+
+def test_open_basic(door):
+    status, doc = opened_once(door, lambda: curl(
+        url(door, OPEN1), "--basic", "-u", f"{USER}:{PASS}"))
+    assert status == 200 and doc == {"success": True, "door": 1}
+
+
+def test_open_digest_curl(door):
+    status, doc = opened_once(door, lambda: curl(
+        url(door, OPEN1), "--digest", "-u", f"{USER}:{PASS}"))
+    assert status == 200 and doc["success"] is True
+
+
+def test_open_anyauth_prefers_digest(door):
+    # curl --anyauth picks the strongest scheme offered
+    status, doc = opened_once(door, lambda: curl(
+        url(door, OPEN1), "--anyauth", "-v", "-u", f"{USER}:{PASS}"))
+    assert status == 200
+
+
+def test_open_query_credentials(door):
+    target = (f"/fcgi/do?action=OpenDoor&UserName={USER}"
+              f"&Password=s3cret-Door%21&DoorNum=1")
+    status, doc = opened_once(door, lambda: curl(url(door, target)))
+    assert status == 200 and doc["door"] == 1
+
+
+def test_digest_replay_refused(door):
+    chall = digest_challenge(door.port, OPEN1)
+    hdr = digest_header(chall, OPEN1, nc=1)
+    status, _, _ = opened_once(door, lambda: request(door.port, OPEN1,
+                                                     headers=hdr))
+    assert status == 200
+
+    before = door.watch1.opens()
+    # the very same request again: a replay
+    status, doc, hdrs = request(door.port, OPEN1, headers=hdr)
+    assert status == 401 and doc["success"] is False
+    # the same nonce with the next count is a new request
+    hdr2 = digest_header(chall, OPEN1, nc=2)
+    status, _, _ = opened_once(door, lambda: request(door.port, OPEN1,
+                                                     headers=hdr2))
+    assert status == 200
+    assert door.watch1.opens() == before + 1
+
+    # a digest made for door 1 does not open door 2
+    target2 = "/fcgi/OpenDoor?action=OpenDoor&DoorNum=2"
+    hdr3 = digest_header(chall, OPEN1, nc=3)
+    status, _, _ = request(door.port, target2, headers=hdr3)
+    assert status == 401
+
+
+def test_status_and_ctrl(door):
+    status, doc, hdrs = request(door.port, "/api/relay/status",
+                                headers=basic())
+    assert status == 200 and doc["success"] is True
+    assert hdrs["Content-Type"] == "application/json"
+    relays = {r["relay"]: r for r in doc["relays"]}
+    assert relays[2]["state"] == "off" and relays[2]["mode"] == "bistable"
+
+    status, doc, _ = request(door.port, "/api/relay/ctrl?relay=2&action=on",
+                             headers=basic())
+    assert status == 200 and doc == {"success": True, "relay": 2,
+                                     "action": "on"}
+    wait_for(lambda: read_line_file(os.path.join(door.d, "door2")) == "1")
+    status, doc, _ = request(door.port, "/api/relay/status",
+                             headers=basic())
+    assert {r["relay"]: r for r in doc["relays"]}[2]["state"] == "on"
+
+    status, doc, _ = request(door.port,
+                             "/api/relay/ctrl?relay=2&action=off",
+                             headers=basic())
+    assert status == 200
+    wait_for(lambda: read_line_file(os.path.join(door.d, "door2")) == "0")
+
+    status, _, _ = opened_once(door, lambda: request(
+        door.port, "/api/relay/ctrl?relay=1&action=trigger",
+        headers=basic()))
+    assert status == 200
+
+
+# ---- refusals: none of them may move a door ----
+
+REFUSED = [
+    # (target, method, headers-kind, expected status)
+    (OPEN1, "GET", None, 401),
+    (OPEN1, "GET", "wrong", 401),
+    (OPEN1, "POST", "basic", 405),
+    (OPEN1, "DELETE", "basic", 405),
+    ("/fcgi/OpenDoor/", "GET", "basic", 404),
+    ("/", "GET", "basic", 404),
+    ("/fcgi/opendoor?action=OpenDoor&DoorNum=1", "GET", "basic", 404),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=9", "GET", "basic", 404),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=0", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=99999999999", "GET", "basic",
+     400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=1a", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=-1", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=%31%00", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=%3", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=%zz", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=1&DoorNum=2", "GET", "basic",
+     400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum=", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor&DoorNum", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=OpenDoor", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?DoorNum=1", "GET", "basic", 400),
+    ("/fcgi/OpenDoor?action=CloseDoor&DoorNum=1", "GET", "basic", 400),
+    ("/fcgi/do?action=OpenDoor&UserName=admin&Password=nope&DoorNum=1",
+     "GET", None, 401),
+    ("/api/relay/ctrl?relay=1&action=explode", "GET", "basic", 400),
+    ("/api/relay/ctrl?relay=1", "GET", "basic", 400),
+    ("/api/relay/ctrl?relay=17&action=on", "GET", "basic", 400),
+    ("/api/relay/ctrl?relay=9&action=trigger", "GET", "basic", 404),
+    ("/api/relay/status", "GET", None, 401),
+]
+
+
+@pytest.mark.parametrize("target,method,auth,expect", REFUSED)
+def test_refused(door, target, method, auth, expect):
+    headers = {"basic": basic(), "wrong": basic(password="guess"),
+               None: {}}[auth]
+    before = door.watch1.opens(), door.watch2.opens()
+    status, doc, hdrs = request(door.port, target, method=method,
+                                headers=headers, source="127.0.0.1")
+    assert status == expect, doc
+    assert doc["success"] is False and doc["error"]
+    if expect == 401:
+        offered = [c.split()[0] for c in challenges(hdrs)]
+        assert offered == ["Digest", "Basic"]
+    if expect == 405:
+        assert hdrs["Allow"] == "GET"
+    time.sleep(0.02)
+    assert (door.watch1.opens(), door.watch2.opens()) == before
+    # wrong credentials count towards the lock-out; a good login clears it
+    if auth == "wrong" or "Password=nope" in target:
+        assert request(door.port, "/api/relay/status",
+                       headers=basic())[0] == 200
+
+
+def test_refused_raw(door):
+    """What http.client would not send: NUL bytes, huge headers, bodies."""
+    auth = basic()["Authorization"].encode()
+    before = door.watch1.opens()
+
+    def req(target=OPEN1.encode(), extra=b""):
+        return (b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: " + auth + b"\r\n" + extra + b"\r\n")
+
+    assert raw(door.port, req(OPEN1.encode() + b"\x00")) == 400
+    assert raw(door.port, req(b"/fcgi/OpenDoor?action=Open\x00Door&"
+                              b"DoorNum=1")) == 400
+    assert raw(door.port, req(extra=b"X-A: a\x00b\r\n")) == 400
+    assert raw(door.port, req(extra=b"X-Big: " + b"a" * 10000 +
+                              b"\r\n")) == 431
+    assert raw(door.port, req(extra=b"".join(
+        b"X-H%d: 1\r\n" % i for i in range(40)))) == 431
+    assert raw(door.port, req(b"/fcgi/OpenDoor?" + b"a" * 3000)) == 414
+    assert raw(door.port, req(extra=b"Content-Length: 5\r\n") +
+               b"hello") == 413
+    assert raw(door.port, req(extra=b"Transfer-Encoding: chunked\r\n") +
+               b"0\r\n\r\n") == 413
+    # beyond what libre buffers (512 KiB): dropped without an answer
+    assert raw(door.port, req(extra=b"X-Huge: " + b"a" * 600000 +
+                              b"\r\n")) is None
+    # not HTTP at all
+    assert raw(door.port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n") is None
+    assert door.alive()
+    time.sleep(0.02)
+    assert door.watch1.opens() == before
+    # the server still answers
+    assert request(door.port, "/api/relay/status",
+                   headers=basic())[0] == 200
+
+
+def test_allowlist(door):
+    """127.0.0.2 is outside the allowlist, even with the right password."""
+    before = door.watch1.opens()
+    status, doc = curl(url(door, OPEN1), "--basic", "-u", f"{USER}:{PASS}",
+                       interface="127.0.0.2")
+    assert status == 403 and doc["error"] == "address not allowed"
+    status, _, hdrs = request(door.port, OPEN1, source="127.0.0.2")
+    assert status == 403 and not challenges(hdrs)
+    time.sleep(0.05)
+    assert door.watch1.opens() == before
+
+
+def test_idle_connections_cost_nothing(door):
+    """Half-open clients hold a socket each while a real request is
+    served at once; libre drops them after its 10 s first-request time."""
+    idle = []
+    for _ in range(20):
+        s = socket.create_connection(("127.0.0.1", door.port))
+        s.sendall(b"GET /fcgi/OpenDoor?action=Op")
+        idle.append(s)
+    t0 = time.monotonic()
+    status, _, _ = opened_once(door, lambda: request(door.port, OPEN1,
+                                                     headers=basic()))
+    assert status == 200 and time.monotonic() - t0 < 2
+    for s in idle:
+        s.close()
+
+
+def test_lockout(door):
+    """Three wrong logins from 127.0.0.3 lock it out for 2 s, not others."""
+    src = "127.0.0.3"
+    before = door.watch1.opens()
+    for i in range(3):
+        status, _, _ = request(door.port, OPEN1, source=src,
+                               headers=basic(password=f"guess{i}"))
+        assert status == 401
+    status, doc, hdrs = request(door.port, OPEN1, source=src,
+                                headers=basic())
+    assert status == 429 and doc["success"] is False
+    assert 1 <= int(hdrs["Retry-After"]) <= 2
+    # Digest or query credentials do not get around it either
+    status, _ = curl(url(door, OPEN1), "--digest", "-u", f"{USER}:{PASS}",
+                     interface=src)
+    assert status == 429
+    time.sleep(0.05)
+    assert door.watch1.opens() == before
+
+    # another client is not affected
+    assert request(door.port, "/api/relay/status", headers=basic())[0] == 200
+
+    time.sleep(2.1)
+    status, _, _ = opened_once(door, lambda: request(
+        door.port, OPEN1, source=src, headers=basic()))
+    assert status == 200
+
+
+def test_audit_and_logs(door):
+    """Run last on this door: every open and refusal is in the audit log;
+    no password or Authorization value reached any log."""
+    recs = [r for r in audit_records(door.d) if r["module"] == "httpopen"]
+    ok = [r for r in recs if r["result"] == "ok"]
+    assert ok and all(r["source"] == "http" for r in recs)
+    assert any(r["who"] == f"{USER}@127.0.0.1" and r["relay"] == "1" and
+               r["action"] == "open" for r in ok)
+    denied = {r["detail"].split()[0] for r in recs if r["result"] != "ok"}
+    assert {"400", "401", "403", "404", "405", "413", "429",
+            "431"} <= denied
+    assert any(r["result"] == "locked" and r["who"].endswith("@127.0.0.3")
+               for r in recs)
+    assert any(r["result"] == "denied" and r["who"] == "-@127.0.0.2"
+               for r in recs)
+    # the relay module recorded the opens it was asked for, as http
+    assert any(r["module"] == "relay" and r.get("source") == "http"
+               for r in audit_records(door.d))
+
+    secrets = [PASS, "s3cret-Door%21", basic()["Authorization"][6:],
+               "guess0", "Password="]
+    with open(os.path.join(door.d, "audit.log")) as f:
+        audit_text = f.read()
+    for s in secrets:
+        assert s not in audit_text
+        assert s not in door.log()
+
+
+# ---- secure mode and HTTPS ----
+
+@pytest.fixture(scope="module")
+def secure_door(tmp_path_factory):
+    d = str(tmp_path_factory.mktemp("httpopen_secure"))
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    pem = os.path.join(d, "door.pem")
+    with open(pem, "w") as out:
+        for p in (cert, key):
+            with open(p) as f:
+                out.write(f.read())
+    port = free_port()
+    b = Baresip(d, modules=("relay", "httpopen"), config=door_config(
+        d, port, httpopen_user=USER, httpopen_pass=PASS,
+        httpopen_secure="yes", httpopen_cert=pem))
+    b.start()
+    wait_for(lambda: "httpopen: serving https" in b.log(),
+             what="httpopen up")
+    b.port, b.d, b.cert = port, d, cert
+    b.watch1 = LineWatch(os.path.join(d, "door1"))
+    b.tls = ssl.create_default_context(cafile=cert)
+    yield b
+    b.watch1.stop()
+    assert b.stop() == 0
+
+
+def test_https_digest_opens(secure_door):
+    b = secure_door
+    status, doc = opened_once(b, lambda: curl(
+        f"https://127.0.0.1:{b.port}{OPEN1}", "--cacert", b.cert,
+        "--digest", "-u", f"{USER}:{PASS}"))
+    assert status == 200 and doc["door"] == 1
+
+    chall = digest_challenge(b.port, OPEN1, tls=b.tls)
+    status, _, _ = opened_once(b, lambda: request(
+        b.port, OPEN1, headers=digest_header(chall, OPEN1), tls=b.tls))
+    assert status == 200
+
+
+def test_secure_refuses_basic_and_query(secure_door):
+    b = secure_door
+    before = b.watch1.opens()
+    status, doc, hdrs = request(b.port, OPEN1, headers=basic(), tls=b.tls)
+    assert status == 401
+    assert [c.split()[0] for c in challenges(hdrs)] == ["Digest"]
+
+    status, doc = curl(f"https://127.0.0.1:{b.port}{OPEN1}", "--cacert",
+                       b.cert, "--basic", "-u", f"{USER}:{PASS}")
+    assert status == 401
+
+    target = (f"/fcgi/do?action=OpenDoor&UserName={USER}"
+              f"&Password=s3cret-Door%21&DoorNum=1")
+    status, doc, _ = request(b.port, target, tls=b.tls)
+    assert status == 403 and "secure mode" in doc["error"]
+    # ... even with a valid Digest header alongside
+    chall = digest_challenge(b.port, OPEN1, tls=b.tls)
+    status, _, _ = request(b.port, target, tls=b.tls,
+                           headers=digest_header(chall, target))
+    assert status == 403
+
+    # plain HTTP on the HTTPS port gets no answer
+    assert raw(b.port, b"GET " + OPEN1.encode() +
+               b" HTTP/1.1\r\nHost: x\r\n\r\n") is None
+    time.sleep(0.05)
+    assert b.watch1.opens() == before
+
+
+# ---- without the relay module, without credentials, bad config ----
+
+def test_no_relay_module_no_credentials(tmp_path):
+    d = str(tmp_path)
+    port = free_port()
+    b = Baresip(d, modules=("httpopen",), config={
+        "httpopen_listen": f"127.0.0.1:{port}",
+        "door_audit_file": os.path.join(d, "audit.log")})
+    b.start()
+    try:
+        b.wait_log("httpopen: serving")
+        assert "anyone who reaches 127.0.0.1:%d can open the doors" % port \
+            in b.log()
+        status, doc, _ = request(port, OPEN1)
+        assert status == 503 and doc["error"] == "relay module not loaded"
+        status, _, _ = request(port, "/api/relay/status")
+        assert status == 503
+        status, _, _ = request(port, "/api/relay/ctrl?relay=1&action=on")
+        assert status == 503
+        recs = audit_records(d)
+        assert recs[0]["who"] == "anonymous@127.0.0.1"
+        assert recs[0]["result"] == "error"
+    finally:
+        assert b.stop() == 0
+
+
+BAD_CONFIGS = [
+    ({"httpopen_allow": "10.0.0.0/33"}, "httpopen_allow"),
+    ({"httpopen_allow": "localhost"}, "httpopen_allow"),
+    ({"httpopen_auth": "ntlm"}, "httpopen_auth"),
+    ({"httpopen_user": "admin"}, "must be set together"),
+    ({"httpopen_secure": "yes"}, "secure mode needs"),
+    ({"httpopen_secure": "maybe"}, "httpopen_secure"),
+    ({"httpopen_user": "a", "httpopen_pass": "b", "httpopen_auth": "basic",
+      "httpopen_secure": "yes"}, "Digest only"),
+    ({"httpopen_max_fail": "0"}, "httpopen_max_fail"),
+    ({"httpopen_lockout": "soon"}, "httpopen_lockout"),
+    ({"httpopen_listen": "127.0.0.1"}, "httpopen_listen"),
+    ({"httpopen_cert": "/nonexistent.pem"}, "cannot serve HTTPS"),
+]
+
+
+def test_bad_config(tmp_path):
+    """Each bad value: one line naming the key, the module stays out, the
+    port stays closed, baresip runs on."""
+    for i, (extra, text) in enumerate(BAD_CONFIGS):
+        port = free_port()
+        cfg = {"httpopen_listen": f"127.0.0.1:{port}"}
+        cfg.update(extra)
+        b = Baresip(tmp_path, modules=("httpopen",), config=cfg,
+                    name=f"bad{i}")
+        b.start()
+        try:
+            b.wait_log(text)
+            assert b.alive()
+            b.ok("help")
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port),
+                                         timeout=1).close()
+        finally:
+            assert b.stop() == 0
+
+
+# ---- flood ----
+
+FLOOD_REQUESTS = [
+    b"GET " + OPEN1.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n",           # 401
+    b"GET /fcgi/OpenDoor?action=OpenDoor&DoorNum=%zz HTTP/1.1\r\n"
+    b"Host: x\r\n\r\n",                                                    # 400
+    b"GET /cgi-bin/admin HTTP/1.1\r\nHost: x\r\n\r\n",                     # 404
+    b"GET /fcgi/do?action=OpenDoor&UserName=admin&Password=x&DoorNum=1 "
+    b"HTTP/1.1\r\nHost: x\r\n\r\n",                                        # 401/429
+]
+
+
+def flood_worker(port, n, stop, stats, lock, source):
+    done = bad = errors = 0
+    for i in range(n):
+        if stop.is_set():
+            break
+        try:
+            status = raw(port, FLOOD_REQUESTS[i % len(FLOOD_REQUESTS)],
+                         source=source)
+        except OSError:
+            errors += 1
+            continue
+        done += 1
+        if status is None or not 400 <= status < 500:
+            bad += 1
+    with lock:
+        stats["done"] += done
+        stats["bad"] += bad
+        stats["errors"] += errors
+
+
+def dtmf_call(b, workdir, name):
+    sipp = Sipp(workdir, sipp_scenarios.uac_call("1234", hold_ms=300),
+                f"127.0.0.1:{b.sip_port}", name=name,
+                extra_args=["-s", "door"])
+    t0 = time.monotonic()
+    sipp.start()
+    return sipp, t0
+
+
+def test_flood_dtmf_still_opens(tmp_path):
+    """While thousands of bad HTTP requests arrive, a caller's DTMF code
+    still opens the door; prints the figures for the README."""
+    d = str(tmp_path)
+    port = free_port()
+    b = Baresip(d, modules=("relay", "httpopen"), config=door_config(
+        d, port, relay1_dtmf="1234", relay1_hold="0.5",
+        httpopen_user=USER, httpopen_pass=PASS,
+        httpopen_max_fail="5", httpopen_lockout="60"))
+    b.start()
+    watch = LineWatch(os.path.join(d, "door1"))
+    try:
+        b.wait_log("httpopen: serving")
+
+        # the same call with no flood, for comparison
+        sipp, calm_t0 = dtmf_call(b, d, "calm")
+        assert sipp.wait(30) == 0, sipp.errors()
+        calm_open = watch.first_open_after(calm_t0)
+        assert calm_open, "DTMF did not open the door"
+        watch.wait_closed()
+
+        stats = {"done": 0, "bad": 0, "errors": 0}
+        lock, stop = threading.Lock(), threading.Event()
+        threads = [threading.Thread(target=flood_worker, args=(
+            port, 2500, stop, stats, lock, f"127.0.0.{10 + i}"))
+            for i in range(4)]
+        f0 = time.monotonic()
+        for t in threads:
+            t.start()
+        time.sleep(0.5)                 # the flood is on
+        opens_before = watch.opens()
+        sipp, t0 = dtmf_call(b, d, "flood")
+        rc = sipp.wait(60)
+        flood_open = watch.first_open_after(t0)
+        for t in threads:
+            t.join(60)
+        f1 = time.monotonic()
+        stop.set()
+
+        assert rc == 0, sipp.errors()
+        assert flood_open, "DTMF did not open the door during the flood"
+        assert watch.opens() == opens_before + 1   # only the call opened it
+        assert stats["bad"] == 0 and stats["done"] >= 2000, stats
+        assert b.alive()
+
+        rate = stats["done"] / (f1 - f0)
+        print(f"\nhttpopen flood: {stats['done']} bad requests in "
+              f"{f1 - f0:.1f} s = {rate:.0f} requests/s answered 4xx "
+              f"({stats['errors']} connect errors); DTMF call to door open: "
+              f"{calm_open - calm_t0:.2f} s without flood, "
+              f"{flood_open - t0:.2f} s during the flood")
+    finally:
+        watch.stop()
+        assert b.stop() == 0
