@@ -180,7 +180,9 @@ static int file_open(struct line *line, const char *path)
 	err = file_read(line, &physical);
 	if (err == ENOENT)
 		goto out;
-	err = 0;        /* exists but not yet 0/1: treat as inactive level */
+	if (err)        /* exists but not yet 0/1: the inactive level */
+		physical = line->cfg.active_low;
+	err = 0;
 	line->value = physical != line->cfg.active_low;
 
 	line->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
