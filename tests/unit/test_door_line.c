@@ -1,0 +1,643 @@
+/**
+ * @file test_door_line.c  GPIO lines: libgpiod specs and levels through
+ * the libgpiod double, file lines through real files and inotify
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <cmocka.h>
+#include <gpiod.h>
+#include "door.h"
+#include "support.h"
+
+struct seen {
+	unsigned calls;
+	bool last;
+};
+
+static char tmpdir[64];
+
+
+static void on_change(bool value, void *arg)
+{
+	struct seen *s = arg;
+
+	++s->calls;
+	s->last = value;
+}
+
+
+static const struct line_cfg out_cfg = {.dir = LINE_OUTPUT,
+					.consumer = "unit"};
+static const struct line_cfg in_cfg  = {.dir = LINE_INPUT,
+					.consumer = "unit"};
+
+
+static void assert_all_free(void)
+{
+	unsigned i;
+
+	for (i = 0; i < 32; i++) {
+		if (gpiod_double_requested(i))
+			fail_msg("line %u still requested", i);
+	}
+}
+
+
+/* ---- libgpiod backend ---- */
+
+static void test_gpiod_specs(void **state)
+{
+	static const struct {
+		const char *spec;
+		unsigned offset;
+	} good[] = {
+		{"gpiochip0:17", 17}, {"0:17", 17}, {"/dev/gpiochip0:3", 3},
+		{"gpiochip0:0", 0}, {"gpiochip0:31", 31}, {"DOOR_LOCK", 5},
+	};
+	struct line *line = NULL;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		line = NULL;
+		assert_int_equal(0, line_open(&line, good[i].spec, &out_cfg,
+					      NULL, NULL));
+		assert_true(gpiod_double_requested(good[i].offset));
+		assert_string_equal("unit",
+				    gpiod_double_consumer(good[i].offset));
+		assert_string_equal(good[i].spec, line_spec(line));
+		line = mem_deref(line);
+		assert_all_free();
+	}
+}
+
+
+static void test_gpiod_bad_specs(void **state)
+{
+	static const struct {
+		const char *spec;
+		int err;        /* 0: any error */
+	} bad[] = {
+		{"gpiochip0:", EINVAL}, {":3", EINVAL},
+		{"gpiochip0:99999", EINVAL}, {"gpiochip0:-1", EINVAL},
+		{"gpiochip0:x", EINVAL}, {"", EINVAL},
+		{"NOPE", ENOENT},
+		{"gpiochip0:32", 0},       /* past the chip's 32 lines */
+		{"gpiochip0:1023", 0},
+		{"gpiochip9:1", 0},        /* no such chip */
+		{"door_lock", ENOENT},     /* names are exact */
+	};
+	struct line *line = NULL;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int err = line_open(&line, bad[i].spec, &out_cfg, NULL, NULL);
+
+		if (!err)
+			fail_msg("'%s' opened", bad[i].spec);
+		if (bad[i].err && err != bad[i].err)
+			fail_msg("'%s': error %d, want %d", bad[i].spec, err,
+				 bad[i].err);
+		assert_null(line);
+		assert_all_free();
+	}
+
+	assert_int_equal(EINVAL, line_open(&line, NULL, &out_cfg, NULL,
+					   NULL));
+	assert_int_equal(EINVAL, line_open(&line, "0:1", NULL, NULL, NULL));
+	assert_int_equal(EINVAL, line_open(NULL, "0:1", &out_cfg, NULL,
+					   NULL));
+	assert_all_free();
+}
+
+
+static void test_gpiod_busy(void **state)
+{
+	struct line *a = NULL, *b = NULL;
+	(void)state;
+
+	assert_int_equal(0, line_open(&a, "gpiochip0:5", &out_cfg, NULL,
+				      NULL));
+	assert_int_equal(EBUSY, line_open(&b, "DOOR_LOCK", &out_cfg, NULL,
+					  NULL));
+	assert_null(b);
+
+	/* the failed second request did not take the line from the first */
+	assert_true(gpiod_double_requested(5));
+	assert_int_equal(0, line_set(a, true));
+	assert_int_equal(1, gpiod_double_level(5));
+
+	mem_deref(a);
+	assert_all_free();
+}
+
+
+static void test_gpiod_output(void **state)
+{
+	struct line *line = NULL;
+	bool on = true;
+	(void)state;
+
+	assert_int_equal(0, line_open(&line, "gpiochip0:17", &out_cfg, NULL,
+				      NULL));
+	assert_int_equal(0, gpiod_double_level(17));     /* starts off */
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+	assert_false(gpiod_double_flags(17) &
+		     GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+
+	assert_int_equal(0, line_set(line, true));
+	assert_int_equal(1, gpiod_double_level(17));
+	assert_int_equal(0, line_get(line, &on));
+	assert_true(on);
+
+	assert_int_equal(0, line_set(line, false));
+	assert_int_equal(0, gpiod_double_level(17));
+
+	mem_deref(line);
+	assert_false(gpiod_double_requested(17));
+}
+
+
+static void test_gpiod_output_active_low(void **state)
+{
+	struct line_cfg cfg = out_cfg;
+	struct line *line = NULL;
+	bool on = true;
+	(void)state;
+
+	cfg.active_low = true;
+	assert_int_equal(0, line_open(&line, "0:9", &cfg, NULL, NULL));
+	assert_true(gpiod_double_flags(9) &
+		    GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+
+	/* off is the high physical level */
+	assert_int_equal(1, gpiod_double_level(9));
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+
+	assert_int_equal(0, line_set(line, true));
+	assert_int_equal(0, gpiod_double_level(9));
+	assert_int_equal(0, line_set(line, false));
+	assert_int_equal(1, gpiod_double_level(9));
+
+	mem_deref(line);
+	assert_all_free();
+}
+
+
+static void test_gpiod_input_edges(void **state)
+{
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	bool on = true;
+	(void)state;
+
+	gpiod_double_drive(12, 0);
+	assert_int_equal(0, line_open(&line, "gpiochip0:12", &in_cfg,
+				      on_change, &seen));
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+	assert_int_equal(EINVAL, line_set(line, true));   /* an input */
+
+	gpiod_double_drive(12, 1);
+	assert_int_equal(0, seen.calls);      /* only through the loop */
+	test_run_loop(50);
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+	assert_int_equal(0, line_get(line, &on));
+	assert_true(on);
+
+	gpiod_double_drive(12, 0);
+	test_run_loop(50);
+	assert_int_equal(2, seen.calls);
+	assert_false(seen.last);
+
+	/* a burst: the level after it is what is reported, once */
+	gpiod_double_drive(12, 1);
+	gpiod_double_drive(12, 0);
+	gpiod_double_drive(12, 1);
+	test_run_loop(50);
+	assert_true(seen.last);
+	assert_int_equal(0, line_get(line, &on));
+	assert_true(on);
+
+	mem_deref(line);
+	assert_all_free();
+
+	/* released: edges reach nobody */
+	seen.calls = 0;
+	gpiod_double_drive(12, 0);
+	test_run_loop(20);
+	assert_int_equal(0, seen.calls);
+}
+
+
+static void test_gpiod_input_active_low(void **state)
+{
+	struct line_cfg cfg = in_cfg;
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	bool on = false;
+	(void)state;
+
+	cfg.active_low = true;
+	gpiod_double_drive(13, 1);            /* idle: pulled up */
+	assert_int_equal(0, line_open(&line, "0:13", &cfg, on_change,
+				      &seen));
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+
+	gpiod_double_drive(13, 0);            /* contact closes */
+	test_run_loop(50);
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+
+	gpiod_double_drive(13, 1);
+	test_run_loop(50);
+	assert_int_equal(2, seen.calls);
+	assert_false(seen.last);
+
+	mem_deref(line);
+	assert_all_free();
+}
+
+
+static void test_gpiod_bias(void **state)
+{
+	static const struct {
+		const char *name;
+		enum line_bias bias;
+		int flag;
+	} biases[] = {
+		{"pull-up", LINE_BIAS_PULL_UP,
+		 GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP},
+		{"PULL-DOWN", LINE_BIAS_PULL_DOWN,
+		 GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN},
+		{"disable", LINE_BIAS_DISABLE,
+		 GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE},
+		{"as-is", LINE_BIAS_AS_IS, 0},
+	};
+	const int all = GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP |
+		GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN |
+		GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE;
+	enum line_bias bias = LINE_BIAS_AS_IS;
+	struct line *line = NULL;
+	struct pl pl;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(biases); i++) {
+		struct line_cfg cfg = in_cfg;
+
+		pl_set_str(&pl, biases[i].name);
+		assert_int_equal(0, line_bias_parse(&pl, &bias));
+		assert_int_equal(biases[i].bias, bias);
+
+		cfg.bias = bias;
+		cfg.active_low = i == 0;
+		assert_int_equal(0, line_open(&line, "gpiochip0:20", &cfg,
+					      NULL, NULL));
+		assert_int_equal(biases[i].flag,
+				 gpiod_double_flags(20) & all);
+		assert_int_equal(i == 0, !!(gpiod_double_flags(20) &
+				 GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW));
+		line = mem_deref(line);
+	}
+
+	bias = LINE_BIAS_PULL_UP;
+	pl_set_str(&pl, "pullup");
+	assert_int_equal(EINVAL, line_bias_parse(&pl, &bias));
+	pl_set_str(&pl, "");
+	assert_int_equal(EINVAL, line_bias_parse(&pl, &bias));
+	assert_int_equal(LINE_BIAS_PULL_UP, bias);
+	assert_all_free();
+}
+
+
+/* ---- file backend ---- */
+
+static void path_of(char *buf, size_t sz, const char *name)
+{
+	snprintf(buf, sz, "%s/%s", tmpdir, name);
+}
+
+
+static void spec_of(char *buf, size_t sz, const char *name)
+{
+	snprintf(buf, sz, "file:%s/%s", tmpdir, name);
+}
+
+
+static void read_text(const char *name, char *buf, size_t sz)
+{
+	char path[128];
+	FILE *f;
+	size_t n;
+
+	path_of(path, sizeof(path), name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sz - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+
+/* like "echo TEXT > file": truncate and write in place */
+static void write_text(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	path_of(path, sizeof(path), name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+
+/* an atomic replace: written elsewhere in the folder, renamed over */
+static void replace_text(const char *name, const char *text)
+{
+	char path[128], tmp[140];
+
+	path_of(path, sizeof(path), name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	{
+		FILE *f = fopen(tmp, "w");
+
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+	}
+	assert_int_equal(0, rename(tmp, path));
+}
+
+
+static unsigned dir_count(void)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir(tmpdir);
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			++n;
+	}
+	closedir(d);
+	return n;
+}
+
+
+static void test_file_output(void **state)
+{
+	struct line *line = NULL;
+	char spec[128], text[16];
+	bool on = true;
+	(void)state;
+
+	spec_of(spec, sizeof(spec), "lock");
+	assert_int_equal(0, line_open(&line, spec, &out_cfg, NULL, NULL));
+	read_text("lock", text, sizeof(text));
+	assert_string_equal("0\n", text);
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+
+	assert_int_equal(0, line_set(line, true));
+	read_text("lock", text, sizeof(text));
+	assert_string_equal("1\n", text);
+	assert_int_equal(0, line_set(line, false));
+	read_text("lock", text, sizeof(text));
+	assert_string_equal("0\n", text);
+
+	/* written through a temporary file, none left behind */
+	assert_int_equal(1, dir_count());
+
+	mem_deref(line);
+}
+
+
+static void test_file_output_active_low(void **state)
+{
+	struct line_cfg cfg = out_cfg;
+	struct line *line = NULL;
+	char spec[128], text[16];
+	(void)state;
+
+	cfg.active_low = true;
+	spec_of(spec, sizeof(spec), "lock_n");
+	assert_int_equal(0, line_open(&line, spec, &cfg, NULL, NULL));
+	read_text("lock_n", text, sizeof(text));
+	assert_string_equal("1\n", text);
+
+	assert_int_equal(0, line_set(line, true));
+	read_text("lock_n", text, sizeof(text));
+	assert_string_equal("0\n", text);
+
+	mem_deref(line);
+}
+
+
+static void test_file_missing(void **state)
+{
+	struct line *line = NULL;
+	char spec[128];
+	(void)state;
+
+	spec_of(spec, sizeof(spec), "nodir/lock");
+	assert_int_equal(ENOENT, line_open(&line, spec, &out_cfg, NULL,
+					   NULL));
+	assert_null(line);
+
+	/* an input needs its file */
+	spec_of(spec, sizeof(spec), "absent");
+	assert_int_equal(ENOENT, line_open(&line, spec, &in_cfg, NULL,
+					   NULL));
+	assert_null(line);
+
+	assert_int_equal(EINVAL, line_open(&line, "file:", &out_cfg, NULL,
+					   NULL));
+	assert_int_equal(0, dir_count());
+}
+
+
+static void test_file_input(void **state)
+{
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	char spec[128];
+	bool on = true;
+	(void)state;
+
+	write_text("button", "0\n");
+	spec_of(spec, sizeof(spec), "button");
+	assert_int_equal(0, line_open(&line, spec, &in_cfg, on_change,
+				      &seen));
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+
+	write_text("button", "1\n");
+	test_run_loop(50);
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+
+	replace_text("button", "0\n");
+	test_run_loop(50);
+	assert_int_equal(2, seen.calls);
+	assert_false(seen.last);
+
+	/* the same level again, junk, an empty file: nothing to report */
+	write_text("button", "0\n");
+	test_run_loop(30);
+	write_text("button", "x\n");
+	test_run_loop(30);
+	write_text("button", "");
+	test_run_loop(30);
+	assert_int_equal(2, seen.calls);
+
+	/* other files in the folder are not this line */
+	write_text("other", "1\n");
+	test_run_loop(30);
+	assert_int_equal(2, seen.calls);
+
+	write_text("button", "  1");
+	test_run_loop(50);
+	assert_int_equal(3, seen.calls);
+	assert_true(seen.last);
+
+	line = mem_deref(line);
+
+	/* closed: no more reports */
+	write_text("button", "0\n");
+	test_run_loop(30);
+	assert_int_equal(3, seen.calls);
+}
+
+
+static void test_file_input_active_low(void **state)
+{
+	struct line_cfg cfg = in_cfg;
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	char spec[128];
+	bool on = true;
+	(void)state;
+
+	cfg.active_low = true;
+	write_text("contact", "1\n");
+	spec_of(spec, sizeof(spec), "contact");
+	assert_int_equal(0, line_open(&line, spec, &cfg, on_change, &seen));
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+
+	write_text("contact", "0\n");
+	test_run_loop(50);
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+
+	replace_text("contact", "1\n");
+	test_run_loop(50);
+	assert_int_equal(2, seen.calls);
+	assert_false(seen.last);
+
+	mem_deref(line);
+}
+
+
+/* A file not yet holding 0 or 1 is the inactive level, whatever the
+ * polarity, so the first real activation is reported */
+static void test_file_input_empty_at_open(void **state)
+{
+	struct line_cfg cfg = in_cfg;
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	char spec[128];
+	bool on = true;
+	(void)state;
+
+	cfg.active_low = true;
+	write_text("fresh", "");
+	spec_of(spec, sizeof(spec), "fresh");
+	assert_int_equal(0, line_open(&line, spec, &cfg, on_change, &seen));
+	assert_int_equal(0, line_get(line, &on));
+	assert_false(on);
+
+	write_text("fresh", "0\n");
+	test_run_loop(50);
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+
+	mem_deref(line);
+}
+
+
+static int dir_setup(void **state)
+{
+	(void)state;
+
+	strcpy(tmpdir, "/tmp/door_line_XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+
+static int dir_teardown(void **state)
+{
+	struct dirent *de;
+	DIR *d = opendir(tmpdir);
+	(void)state;
+
+	while (d && (de = readdir(d))) {
+		char path[400];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
+		(void)unlink(path);
+	}
+	if (d)
+		closedir(d);
+	return rmdir(tmpdir);
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gpiod_specs),
+		cmocka_unit_test(test_gpiod_bad_specs),
+		cmocka_unit_test(test_gpiod_busy),
+		cmocka_unit_test(test_gpiod_output),
+		cmocka_unit_test(test_gpiod_output_active_low),
+		cmocka_unit_test(test_gpiod_input_edges),
+		cmocka_unit_test(test_gpiod_input_active_low),
+		cmocka_unit_test(test_gpiod_bias),
+		cmocka_unit_test_setup_teardown(test_file_output,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_output_active_low,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_missing,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_input,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_input_active_low,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_input_empty_at_open,
+						dir_setup, dir_teardown),
+	};
+
+	return cmocka_run_group_tests_name("door_line", tests, NULL, NULL);
+}
