@@ -36,13 +36,14 @@ int door_cmd_run(struct mbuf *resp, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return EOVERFLOW;
 
-	(void)re_snprintf(name, sizeof(name), "%s", line);
-	for (n = 0; name[n]; n++) {
-		if (name[n] == ' ') {
-			name[n] = '\0';
-			break;
-		}
-	}
+	/* only the first word: re_snprintf() would leave "" for a line
+	 * longer than name[] */
+	for (n = 0; line[n] && line[n] != ' ' &&
+		     (size_t)n < sizeof(name) - 1; n++)
+		name[n] = line[n];
+	name[n] = '\0';
+	if (line[n] && line[n] != ' ')
+		return ENOTSUP;     /* no command has so long a name */
 
 	if (!door_cmd_exists(name))
 		return ENOTSUP;

@@ -515,3 +515,69 @@ def test_bad_config_is_reported_and_skipped(tmp_path, doors, lines):
     assert read_line_file(out4) == "1"
     assert read_line_file(out1) is None          # never opened
     assert door.alive()
+
+
+# ---- webrelay ----
+
+class EventServer:
+    """An HTTP server (stdlib) standing for a building server that
+    receives webrelay's action URL calls."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        import urllib.parse
+        got = self.got = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, fmt, *args):
+                pass
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                got.append((url.path, dict(urllib.parse.parse_qsl(
+                    url.query, keep_blank_values=True))))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(
+    os.environ.get("DOOR_BUILD", ""), "modules", "webrelay.so")),
+    reason="webrelay module not built")
+def test_input_trigger_announced_to_webrelay(tmp_path, lines):
+    in1 = lines("in1", 1)
+    srv = EventServer()
+    door = Baresip(tmp_path, modules=("dryio", "webrelay"), config={
+        "dryio_in1_gpio": f"file:{in1}",
+        "dryio_in1_name": "Gate button & co",
+        "webrelay_on_input": f"http://127.0.0.1:{srv.port}/ev/in/$input"
+                             "?state=$state&name=$name&source=$source",
+    })
+    try:
+        door.start()
+        door.wait_log("dryio: ")
+        set_level(in1, 0)
+        wait_for(lambda: srv.got, 5, what="on_input request")
+        path, params = srv.got[0]
+        assert path == "/ev/in/1"
+        assert params == {"state": "on", "name": "Gate button & co",
+                          "source": "input"}
+        # a release is not a trigger: no second request
+        set_level(in1, 1)
+        time.sleep(0.5)
+        assert len(srv.got) == 1
+    finally:
+        door.stop()
+        srv.stop()
