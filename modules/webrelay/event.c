@@ -261,10 +261,16 @@ static const struct var_def *var_at(const char *p)
 }
 
 
-static int subst_print(struct re_printf *pf, const char *tmpl,
-		       const struct webevent_vars *vars)
+struct subst {
+	const char *tmpl;
+	const struct webevent_vars *vars;
+};
+
+
+static int subst_print(struct re_printf *pf, const struct subst *sb)
 {
-	const char *p = tmpl;
+	const struct webevent_vars *vars = sb->vars;
+	const char *p = sb->tmpl;
 	int err = 0;
 
 	while (*p && !err) {
@@ -297,8 +303,10 @@ static int subst_print(struct re_printf *pf, const char *tmpl,
 int webevent_subst(char **urlp, const char *tmpl,
 		   const struct webevent_vars *vars)
 {
+	const struct subst sb = {tmpl, vars};
+
 	if (!urlp || !tmpl)
 		return EINVAL;
 
-	return re_sdprintf(urlp, "%H", subst_print, tmpl, vars);
+	return re_sdprintf(urlp, "%H", subst_print, &sb);
 }

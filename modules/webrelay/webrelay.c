@@ -190,18 +190,40 @@ static int event_fire(enum webevent_id id, const struct webevent_vars *v,
 
 /* Commands */
 
+/* Up to max words separated by spaces, nothing else */
+static int words_parse(const char *prm, struct pl *numv, size_t max,
+			 size_t *count)
+{
+	struct pl rest, tok;
+	size_t n = 0;
+
+	pl_set_str(&rest, prm ? prm : "");
+
+	while (!re_regex(rest.p, rest.l, "[^ ]+", &tok)) {
+		if (n == max)
+			return EINVAL;
+		numv[n++] = tok;
+		pl_advance(&rest, (size_t)(tok.p + tok.l - rest.p));
+	}
+
+	*count = n;
+	return 0;
+}
+
+
 static int cmd_fire(struct re_printf *pf, void *arg)
 {
 	const struct cmd_arg *carg = arg;
-	const char *prm = carg->prm ? carg->prm : "";
-	struct pl pn, pm = PL_INIT;
 	struct webrelay *wr;
-	uint32_t n, m = 0;
+	struct pl numv[2];
+	uint32_t n = 0, m = 0;
+	size_t count = 0;
 
-	if (re_regex(prm, strlen(prm), "^[ ]*[0-9]+[ ]*[0-9]*[ ]*$",
-		     NULL, &pn, NULL, &pm) ||
-	    door_parse_u32(&pn, 1, WEBRELAY_MAX, &n) ||
-	    (pl_isset(&pm) && door_parse_u32(&pm, 1, WEBRELAY_ACTIONS, &m))) {
+	if (words_parse(carg->prm, numv, ARRAY_SIZE(numv), &count) ||
+	    count < 1 ||
+	    door_parse_u32(&numv[0], 1, WEBRELAY_MAX, &n) ||
+	    (count == 2 &&
+	     door_parse_u32(&numv[1], 1, WEBRELAY_ACTIONS, &m))) {
 		(void)re_hprintf(pf, "usage: webrelay_fire <1-%u> [<1-%u>]\n",
 				 WEBRELAY_MAX, WEBRELAY_ACTIONS);
 		return EINVAL;
@@ -244,6 +266,7 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 		if (!webpeer_match(wr->peer, peer))
 			continue;
 
+		info("webrelay: unlock for %s: webrelay %u\n", peer, wr->n);
 		err |= relay_fire(wr, (unsigned)webrelay_first_action(wr),
 				  "call", peer, pf);
 		++fired;
@@ -261,28 +284,33 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 static int cmd_event(struct re_printf *pf, void *arg)
 {
 	const struct cmd_arg *carg = arg;
-	const char *prm = carg->prm ? carg->prm : "";
 	struct webevent_vars *vars = NULL;
 	const char *why = "malformed";
-	struct pl name, query = PL_INIT;
 	enum webevent_id id;
+	struct pl wordv[2];
 	char ev[32], *q = NULL;
+	size_t count = 0;
 	int err;
 
-	if (re_regex(prm, strlen(prm), "^[a-z_]+[ ]*[^ ]*$",
-		     &name, NULL, &query) || name.l >= sizeof(ev)) {
+	if (words_parse(carg->prm, wordv, ARRAY_SIZE(wordv), &count) ||
+	    count < 1 || wordv[0].l >= sizeof(ev)) {
 		(void)re_hprintf(pf, "usage: webrelay_event <event> <query>\n");
 		return EINVAL;
 	}
 
-	(void)pl_strcpy(&name, ev, sizeof(ev));
+	(void)pl_strcpy(&wordv[0], ev, sizeof(ev));
 	if (webevent_parse_name(ev, &id)) {
-		warning("webrelay: webrelay_event: unknown event '%s'\n", ev);
-		(void)re_hprintf(pf, "unknown event '%s'\n", ev);
+		warning("webrelay: webrelay_event: unknown event '%H'\n",
+			door_json_escape, ev);
+		(void)re_hprintf(pf, "unknown event '%H'\n", door_json_escape,
+				 ev);
 		return EINVAL;
 	}
 
-	err = pl_strdup(&q, &query);
+	if (count == 2)
+		err = pl_strdup(&q, &wordv[1]);
+	else
+		err = str_dup(&q, "");
 	if (err)
 		return err;
 
@@ -308,9 +336,9 @@ static int cmd_event(struct re_printf *pf, void *arg)
 }
 
 
-static int ago_print(struct re_printf *pf, uint64_t at)
+static int ago_print(struct re_printf *pf, const uint64_t *at)
 {
-	uint64_t s = (tmr_jiffies() - at) / 1000;
+	uint64_t s = (tmr_jiffies() - *at) / 1000;
 
 	return re_hprintf(pf, "%llu s ago", (unsigned long long)s);
 }
@@ -353,7 +381,7 @@ static int cmd_list(struct re_printf *pf, void *arg)
 
 		if (wr->last_at)
 			err |= re_hprintf(pf, "  last: %s, %H\n", wr->last,
-					  ago_print, wr->last_at);
+					  ago_print, &wr->last_at);
 		else
 			err |= re_hprintf(pf, "  last: none yet\n");
 	}
@@ -367,7 +395,7 @@ static int cmd_list(struct re_printf *pf, void *arg)
 		if (event_last[i].at)
 			err |= re_hprintf(pf, "  last: %s, %H\n",
 					  event_last[i].text, ago_print,
-					  event_last[i].at);
+					  &event_last[i].at);
 	}
 
 	err |= re_hprintf(pf, "timeout %u ms, %u retr%s, TLS verify %s,"
