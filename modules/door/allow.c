@@ -128,7 +128,7 @@ int allowlist_alloc(struct allowlist **alp, const char *spec)
 
 	pl_set_str(&rest, spec ? spec : "");
 
-	while (!re_regex(rest.p, rest.l, "[^ \t,;]+", &tok)) {
+	while (!re_regex(rest.p, rest.l, "[^ \t\r\n,;]+", &tok)) {
 		struct pattern *p;
 		struct pl addr;
 		char *raw = NULL;
