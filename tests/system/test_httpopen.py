@@ -629,34 +629,49 @@ def test_bad_config(tmp_path):
 
 # ---- flood ----
 
+# what an unauthenticated scanner sends: each goes the full way through
+# the checks to its 4xx (a locked-out address would stop at the cheap 429)
 FLOOD_REQUESTS = [
     b"GET " + OPEN1.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n",           # 401
     b"GET /fcgi/OpenDoor?action=OpenDoor&DoorNum=%zz HTTP/1.1\r\n"
     b"Host: x\r\n\r\n",                                                    # 400
     b"GET /cgi-bin/admin HTTP/1.1\r\nHost: x\r\n\r\n",                     # 404
+    b"GET /fcgi/OpenDoor?action=OpenDoor&DoorNum=1&DoorNum=2 HTTP/1.1\r\n"
+    b"Host: x\r\n\r\n",                                                    # 400
+]
+# a password guesser (forged Digest, wrong query password): locked out
+# after httpopen_max_fail, then 429s
+GUESS_REQUESTS = [
     b"GET /fcgi/do?action=OpenDoor&UserName=admin&Password=x&DoorNum=1 "
-    b"HTTP/1.1\r\nHost: x\r\n\r\n",                                        # 401/429
+    b"HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET " + OPEN1.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+    b"Authorization: Digest username=\"admin\", realm=\"baresip-door\", "
+    b"nonce=\"00\", uri=\"/\", response=\"00\"\r\n\r\n",
 ]
 
 
-def flood_worker(port, n, stop, stats, lock, source):
+def flood_worker(port, n, stop, stats, lock, source, requests):
     done = bad = errors = 0
+    codes = {}
     for i in range(n):
         if stop.is_set():
             break
         try:
-            status = raw(port, FLOOD_REQUESTS[i % len(FLOOD_REQUESTS)],
-                         source=source)
+            status = raw(port, requests[i % len(requests)], source=source)
         except OSError:
             errors += 1
             continue
         done += 1
+        codes[status] = codes.get(status, 0) + 1
         if status is None or not 400 <= status < 500:
             bad += 1
     with lock:
         stats["done"] += done
         stats["bad"] += bad
         stats["errors"] += errors
+        stats["end"] = max(stats["end"], time.monotonic())
+        for k, v in codes.items():
+            stats["codes"][k] = stats["codes"].get(k, 0) + v
 
 
 def dtmf_call(b, workdir, name):
@@ -689,10 +704,12 @@ def test_flood_dtmf_still_opens(tmp_path):
         assert calm_open, "DTMF did not open the door"
         watch.wait_closed()
 
-        stats = {"done": 0, "bad": 0, "errors": 0}
+        # bounded: at most 4 x 20000 requests, stopped once the call ends
+        stats = {"done": 0, "bad": 0, "errors": 0, "end": 0.0, "codes": {}}
         lock, stop = threading.Lock(), threading.Event()
         threads = [threading.Thread(target=flood_worker, args=(
-            port, 2500, stop, stats, lock, f"127.0.0.{10 + i}"))
+            port, 20000, stop, stats, lock, f"127.0.0.{10 + i}",
+            GUESS_REQUESTS if i == 3 else FLOOD_REQUESTS))
             for i in range(4)]
         f0 = time.monotonic()
         for t in threads:
@@ -702,13 +719,14 @@ def test_flood_dtmf_still_opens(tmp_path):
         sipp, t0 = dtmf_call(b, d, "flood")
         rc = sipp.wait(60)
         flood_open = watch.first_open_after(t0)
+        stop.set()
         for t in threads:
             t.join(60)
-        f1 = time.monotonic()
-        stop.set()
+        f1 = stats["end"]
 
         assert rc == 0, sipp.errors()
         assert flood_open, "DTMF did not open the door during the flood"
+        assert f1 > flood_open, "the flood ended before the door opened"
         assert watch.opens() == opens_before + 1   # only the call opened it
         assert stats["bad"] == 0 and stats["done"] >= 2000, stats
         assert b.alive()
@@ -716,7 +734,8 @@ def test_flood_dtmf_still_opens(tmp_path):
         rate = stats["done"] / (f1 - f0)
         print(f"\nhttpopen flood: {stats['done']} bad requests in "
               f"{f1 - f0:.1f} s = {rate:.0f} requests/s answered 4xx "
-              f"({stats['errors']} connect errors); DTMF call to door open: "
+              f"(by status: {sorted(stats['codes'].items())}, "
+              f"{stats['errors']} connect errors); DTMF call to door open: "
               f"{calm_open - calm_t0:.2f} s without flood, "
               f"{flood_open - t0:.2f} s during the flood")
     finally:
