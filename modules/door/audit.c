@@ -21,12 +21,51 @@ static int print_mbuf(const char *p, size_t size, void *arg)
 }
 
 
+/* Length of the well-formed UTF-8 sequence at s, 0 if there is none */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+
+	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;    /* also stops at the terminating NUL */
+	}
+
+	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+
+	return n;
+}
+
+
+/*
+ * Bytes that are not UTF-8 (a caller's name from SIP or HTTP can hold
+ * anything) become U+FFFD, so every line stays valid JSON.
+ */
 int door_json_escape(struct re_printf *pf, const char *str)
 {
 	int err = 0;
 
 	for (; str && *str && !err; str++) {
 		unsigned char c = (unsigned char)*str;
+		size_t n;
+
+		if (c >= 0x80) {
+			n = utf8_len((const unsigned char *)str);
+			if (!n) {
+				err = re_hprintf(pf, "\\ufffd");
+				continue;
+			}
+			err = pf->vph(str, n, pf->arg);
+			str += n - 1;
+			continue;
+		}
 
 		switch (c) {
 
