@@ -44,6 +44,12 @@ static int url_parse(CURLU **up, const char *url, const char **why)
 		goto fail;
 	}
 
+	/* libcurl reads "http:///x" as host "x"; nobody means that */
+	if (strstr(url, ":///")) {
+		reason = "no host in the URL";
+		goto fail;
+	}
+
 	u = curl_url();
 	if (!u)
 		return ENOMEM;
