@@ -581,3 +581,28 @@ def test_input_trigger_announced_to_webrelay(tmp_path, lines):
     finally:
         door.stop()
         srv.stop()
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(
+    os.environ.get("DOOR_BUILD", ""), "modules", "relay.so")),
+    reason="relay module not built")
+def test_exit_button_opens_relay(tmp_path, lines):
+    """The seed's use: an exit button input runs relay_open."""
+    in1, r1 = lines("in1", 1), lines("relay1")
+    door = Baresip(tmp_path, modules=("dryio", "relay"), config={
+        "relay1_gpio": f"file:{r1}",
+        "relay1_hold": "1",
+        "dryio_in1_gpio": f"file:{in1}",
+        "dryio_in1_name": "Exit button",
+        "dryio_in1_command": "relay_open 1 via=input who=in1",
+    })
+    try:
+        door.start()
+        door.wait_log("dryio: ")
+        assert read_line_file(r1) == "0"
+        set_level(in1, 0)
+        wait_for(lambda: read_line_file(r1) == "1", 3, what="relay open")
+        assert "in1: command 'relay_open' done" in door.log()
+        wait_for(lambda: read_line_file(r1) == "0", 3, what="relay closed")
+    finally:
+        door.stop()
