@@ -7,3 +7,5 @@ WEBRELAY_PURE := modules/webrelay/url.c modules/webrelay/event.c \
 		 modules/webrelay/peer.c modules/webrelay/config.c
 test_webrelay_SRCS += $(WEBRELAY_PURE)
 test_webrelay_LIBS += -lcurl
+test_webrelay_http_SRCS += modules/webrelay/http.c
+test_webrelay_http_LIBS += -lcurl
