@@ -143,23 +143,25 @@ static void test_hash_submits(void **state)
 static void test_timeout_submits(void **state)
 {
 	struct results r;
-	struct matcher *m = make(&r, 40, 0, "1234");
+	struct matcher *m = make(&r, 100, 0, "1234");
 	(void)state;
 
 	feed(m, "12");
-	test_run_loop(100);
+	test_run_loop(30);
+	assert_string_equal("", r.log);
+	test_run_loop(150);
 	assert_string_equal("F", r.log);
 
 	/* a new entry after the timeout; the timer restarts per digit */
 	feed(m, "12");
-	test_run_loop(25);
+	test_run_loop(60);
 	feed(m, "3");
-	test_run_loop(25);
+	test_run_loop(60);
 	feed(m, "4");
 	assert_string_equal("FM1", r.log);
 
 	/* no digits pending: the timeout submits nothing */
-	test_run_loop(100);
+	test_run_loop(150);
 	assert_string_equal("FM1", r.log);
 
 	/* timeout 0: an entry waits for '#' forever */
