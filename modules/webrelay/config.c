@@ -13,6 +13,7 @@ enum {
 	RETRIES_DEFAULT    = 1,
 	RETRIES_MAX        = 10,
 	RETRY_DELAY_MS     = 500,
+	TEXT_MAX           = 256,
 };
 
 
@@ -22,6 +23,8 @@ static void webrelay_destructor(void *data)
 	size_t i;
 
 	list_unlink(&wr->le);
+	if (wr->pass)
+		explicit_bzero(wr->pass, strlen(wr->pass));
 	mem_deref(wr->host);
 	mem_deref(wr->user);
 	mem_deref(wr->pass);
@@ -37,6 +40,24 @@ static void conf_error(struct webrelay_conf *cfg, const char *key,
 {
 	warning("webrelay: config %s: %s; left out\n", key, why);
 	++cfg->errors;
+}
+
+
+/* User names and passwords may hold spaces: the whole rest of the line */
+static int text_dup(struct webrelay_conf *cfg, const struct conf *conf,
+		    const char *key, char **strp)
+{
+	char buf[TEXT_MAX];
+	int err;
+
+	err = door_conf_text(conf, key, buf, sizeof(buf));
+	if (err == EINVAL)
+		++cfg->errors;
+	if (!err)
+		err = str_dup(strp, buf);
+
+	explicit_bzero(buf, sizeof(buf));
+	return err;
 }
 
 
@@ -78,8 +99,8 @@ static int relay_load(struct webrelay_conf *cfg, const struct conf *conf,
 #define KEY(suffix) (re_snprintf(key, sizeof(key), "webrelay%u_%s", n, \
 				 suffix), key)
 	any |= !door_conf_dup(conf, KEY("host"), &wr->host);
-	any |= !door_conf_dup(conf, KEY("user"), &wr->user);
-	any |= !door_conf_dup(conf, KEY("pass"), &wr->pass);
+	any |= !text_dup(cfg, conf, KEY("user"), &wr->user);
+	any |= !text_dup(cfg, conf, KEY("pass"), &wr->pass);
 	any |= !door_conf_dup(conf, KEY("peer"), &wr->peer_spec);
 #undef KEY
 

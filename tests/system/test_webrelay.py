@@ -137,12 +137,14 @@ def test_ipv6_host(door, server):
 
 @pytest.mark.parametrize("kind", ["basic", "digest"])
 def test_auth_basic_and_digest(door, server, kind):
+    # the whole line is the password, spaces included
+    pw = SECRET + " with spaces"
     srv = server()
-    srv.route("/", auth=(kind, "admin", SECRET))
+    srv.route("/", auth=(kind, "admin", pw))
     b = door({
         "webrelay1_host": srv.address,
         "webrelay1_user": "admin",
-        "webrelay1_pass": SECRET,
+        "webrelay1_pass": pw,
         "webrelay1_action": "state.xml?relayState=2",
         "webrelay2_host": srv.address,
         "webrelay2_user": "admin",
@@ -156,7 +158,7 @@ def test_auth_basic_and_digest(door, server, kind):
     assert len(accepted) == 1
     assert accepted[0].scheme == kind.capitalize()
     if kind == "basic":
-        assert accepted[0].basic_credentials() == ("admin", SECRET)
+        assert accepted[0].basic_credentials() == ("admin", pw)
 
     b.ok("webrelay_fire", "2")
     res = wait_result(b, 2)[0]
