@@ -316,7 +316,7 @@ static void handle_ctrl(struct req *rq, const struct query *q)
 		cmd = "relay_on";
 	}
 	else if (!str_casecmp(action, "off")) {
-		rq->action = "off";
+		rq->action = "close";
 		cmd = "relay_close";
 	}
 	else if (!str_casecmp(action, "trigger")) {
@@ -410,6 +410,9 @@ static void handle(struct req *rq, const struct http_msg *msg,
 		return;
 	}
 
+	rq->action = ep == EP_STATUS ? "status" : ep == EP_CTRL ? "ctrl" :
+		"open";
+
 	if (pl_strcmp(&msg->met, "GET")) {
 		refuse(rq, 405, "only GET is allowed");
 		return;
@@ -462,8 +465,11 @@ static void audit(const struct req *rq)
 	struct audit_rec rec;
 	char detail[96];
 
-	(void)re_snprintf(detail, sizeof(detail), "%u %s", rq->rep.scode,
-			  rq->rep.error ? rq->rep.error : "");
+	if (rq->rep.error)
+		(void)re_snprintf(detail, sizeof(detail), "%u %s",
+				  rq->rep.scode, rq->rep.error);
+	else
+		(void)re_snprintf(detail, sizeof(detail), "%u", rq->rep.scode);
 
 	memset(&rec, 0, sizeof(rec));
 	rec.module = "httpopen";
