@@ -396,6 +396,31 @@ static void test_line_find_args(void **state)
 }
 
 
+/* With no baresip binary there is no config file to read again: the
+ * value is libre's first word, as when the file cannot be read */
+static void test_conf_text_fallback(void **state)
+{
+	struct conf *conf = conf_make("relay1_name  Front door\n"
+				      "relay2_name  Side\n");
+	char buf[16] = "default";
+	(void)state;
+
+	test_log_clear();
+	assert_int_equal(0, door_conf_text(conf, "relay1_name", buf,
+					   sizeof(buf)));
+	assert_string_equal("Front", buf);
+	assert_int_equal(ENOENT, door_conf_text(conf, "relay3_name", buf,
+						sizeof(buf)));
+	assert_string_equal("Front", buf);
+
+	assert_int_equal(EINVAL, door_conf_text(conf, "relay2_name", buf,
+						4));
+	assert_true(test_log_has("relay2_name"));
+	assert_string_equal("Front", buf);
+	mem_deref(conf);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_getters_one_line),
 		cmocka_unit_test(test_line_find),
 		cmocka_unit_test(test_line_find_args),
+		cmocka_unit_test(test_conf_text_fallback),
 	};
 
 	return cmocka_run_group_tests_name("door_conf", tests, NULL, NULL);
