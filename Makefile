@@ -77,7 +77,8 @@ unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
 system: all
-	DOOR_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest tests/system -q $(PYTEST_ARGS)
+	DOOR_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest tests/system -q \
+		-p no:cacheprovider --basetemp=$(abspath $(BUILD))/pytest $(PYTEST_ARGS)
 
 test: deps
 	$(MAKE) all

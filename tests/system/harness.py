@@ -50,6 +50,23 @@ def wait_for(predicate, timeout=5.0, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def silence_wav(seconds=600):
+    """A long, quiet 8 kHz WAV: the audio source of every test baresip."""
+    import tempfile
+    import wave
+    path = os.path.join(tempfile.gettempdir(),
+                        f"baresip-door-silence-{seconds}s.wav")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}"
+        with wave.open(tmp, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(b"\0\0" * 8000 * seconds)
+        os.replace(tmp, path)
+    return path
+
+
 def read_line_file(path):
     """The value of a file-backed GPIO line: '0', '1' or None if absent."""
     try:
@@ -110,7 +127,8 @@ class Baresip:
                 raise FileNotFoundError(f"{src}: run make first")
             os.symlink(src, os.path.join(moddir, m + ".so"))
 
-        src = self.audio_source or "alsa,null"
+        # alsa's null device is not paced and floods RTP; aufile is
+        src = self.audio_source or f"aufile,{silence_wav()}"
         lines = [
             "poll_method epoll",
             f"sip_listen 127.0.0.1:{self.sip_port}",
@@ -123,6 +141,7 @@ class Baresip:
             "module aufile.so",
             "module g711.so",
             "module account.so",
+            "module_app menu.so",          # dial, accept, hangup commands
             "module_app ctrl_tcp.so",
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
         ]

@@ -10,12 +10,14 @@ PCAP_KEYS = {"*": "star", "#": "pound"}
 PCAP_DIR = "/usr/share/sip-tester"
 # each pcap lasts 140 ms; leave a gap so the door sees separate presses
 DIGIT_MS = 400
+# CANCEL and the ACK of a non-2xx answer reuse the INVITE's branch
+INVITE_BRANCH = "z9hG4bK-inv[pid]-[call_number]"
 
 _INVITE = """
   <send retrans="500">
     <![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch={branch}
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
@@ -133,7 +135,7 @@ def uac_call(digits="", mode="rfc2833", caller="caller", hold_ms=500,
     steps, cseq = dtmf_steps(digits, mode, gap_ms, caller)
     return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
             '<scenario name="uac call">\n'
-            + _INVITE.format(caller=caller)
+            + _INVITE.format(caller=caller, branch="[branch]")
             + '  <recv response="100" optional="true"/>\n'
             + '  <recv response="180" optional="true"/>\n'
             + '  <recv response="183" optional="true"/>\n'
@@ -149,7 +151,7 @@ def uac_ring(caller="caller", ring_ms=1500, then="cancel"):
     for the answer (then='answer': wait for 200, ACK, BYE after 500 ms)."""
     head = ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
             '<scenario name="uac ring">\n'
-            + _INVITE.format(caller=caller)
+            + _INVITE.format(caller=caller, branch=INVITE_BRANCH)
             + '  <recv response="100" optional="true"/>\n'
             + '  <recv response="180"/>\n')
     if then == "answer":
@@ -160,7 +162,7 @@ def uac_ring(caller="caller", ring_ms=1500, then="cancel"):
   <send>
     <![CDATA[
 CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-1]
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch={branch}
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
@@ -175,7 +177,7 @@ Content-Length: 0
   <send>
     <![CDATA[
 ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-2]
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch={branch}
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 [last_To:]
 Call-ID: [call_id]
@@ -185,7 +187,7 @@ Content-Length: 0
 
     ]]>
   </send>
-""".format(caller=caller)
+""".format(caller=caller, branch=INVITE_BRANCH)
     return head + _pause(ring_ms) + cancel + '</scenario>\n'
 
 
