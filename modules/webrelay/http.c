@@ -11,6 +11,8 @@
 #include <curl/curl.h>
 #include "webrelay.h"
 
+enum { REQ_MAX = 128 };   /* in flight or waiting to retry */
+
 struct webhttp {
 	CURLM *multi;
 	struct tmr tmr;          /* libcurl's timeout */
@@ -84,8 +86,8 @@ static void webhttp_destructor(void *data)
 {
 	struct webhttp *wh = data;
 
+	/* libcurl may still call back while it is being taken down */
 	wh->closing = true;
-	tmr_cancel(&wh->tmr);
 
 	/* requests first: removing their handles may close sockets */
 	list_flush(&wh->reql);
@@ -95,6 +97,7 @@ static void webhttp_destructor(void *data)
 
 	/* whatever libcurl did not hand back through the callback */
 	list_flush(&wh->sockl);
+	tmr_cancel(&wh->tmr);
 }
 
 
@@ -127,7 +130,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 
 	(void)easy;
 
-	if (what == CURL_POLL_REMOVE) {
+	if (what == CURL_POLL_REMOVE || wh->closing) {
 		if (s) {
 			(void)curl_multi_assign(wh->multi, fd, NULL);
 			mem_deref(s);
@@ -181,7 +184,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 	(void)multi;
 
-	if (timeout_ms < 0)
+	if (timeout_ms < 0 || wh->closing)
 		tmr_cancel(&wh->tmr);
 	else
 		tmr_start(&wh->tmr, (uint64_t)timeout_ms, timeout_handler,
@@ -383,6 +386,10 @@ int webhttp_get(struct webhttp *wh, const char *url, const char *user,
 
 	if (!wh || !url || wh->closing)
 		return EINVAL;
+
+	/* a flood of events must not exhaust file descriptors */
+	if (list_count(&wh->reql) >= REQ_MAX)
+		return EBUSY;
 
 	r = mem_zalloc(sizeof(*r), req_destructor);
 	if (!r)

@@ -99,6 +99,13 @@ static int fire_send(struct fire *f, const char *url, const char *user,
 	int err;
 
 	err = webhttp_get(http, url, user, pass, f->label, fire_done, f);
+	if (err == EBUSY) {
+		warning("webrelay: %s: not sent, too many requests in"
+			" flight\n", f->label);
+		(void)re_hprintf(pf, "%s: not sent, too many requests in"
+				 " flight\n", f->label);
+		return err;
+	}
 	if (err) {
 		warning("webrelay: %s: cannot send (%m)\n", f->label, err);
 		(void)re_hprintf(pf, "%s: cannot send (%m)\n", f->label, err);

@@ -349,6 +349,30 @@ static void test_close_in_flight(void **state)
 }
 
 
+static void test_limit(void **state)
+{
+	struct webhttp *wh = client(1000, 0);
+	struct done *d = mem_zalloc(sizeof(*d), NULL);
+	char url[64];
+	unsigned i;
+	int err = 0;
+	(void)state;
+
+	re_snprintf(url, sizeof(url), "http://127.0.0.1:%u/hang", srv.port);
+	for (i = 0; i < 1000 && !err; i++)
+		err = webhttp_get(wh, url, NULL, NULL, "x", done_handler, d);
+
+	assert_int_equal(err, EBUSY);
+	assert_int_equal(webhttp_pending(wh), 128);
+	assert_int_equal(i, 129);
+
+	mem_deref(wh);
+	test_run_loop(50);
+	assert_false(d->called);
+	mem_deref(d);
+}
+
+
 static void test_bad_use(void **state)
 {
 	struct webhttp *wh = client(1000, 0);
@@ -380,6 +404,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_close_in_flight, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_use, setup, teardown),
 	};
 	int r;
