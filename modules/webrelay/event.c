@@ -222,7 +222,11 @@ int webevent_query_decode(struct webevent_vars **varsp, const char *query,
 }
 
 
-/** RFC 3986 percent-encoding: all but the unreserved characters */
+/**
+ * RFC 3986 percent-encoding: all but the unreserved characters. The same
+ * rule as door_pct_encode(), which lives in cmd.c next to baresip's
+ * command API, where the unit tests of this file cannot link it.
+ */
 int webevent_percent_encode(struct re_printf *pf, const char *str)
 {
 	static const char hex[] = "0123456789ABCDEF";
