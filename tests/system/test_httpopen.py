@@ -196,16 +196,44 @@ def audit_records(d):
         return []
 
 
+def start_retry(make, attempts=3):
+    """make() -> a new Baresip on fresh ports. Other suites run at the same
+    time on this machine, so a port free a moment ago may be taken when
+    baresip binds it (for SIP, or for its TLS transport on another one):
+    then try again with new ports."""
+    for i in range(attempts):
+        b = make(i)
+        try:
+            return b.start()
+        except RuntimeError as e:
+            if "Address already in use" not in str(e) or i == attempts - 1:
+                raise
+
+
+def launch(d, modules, make_config, name="door", https=False):
+    """Start baresip with httpopen serving on a free port; returns
+    (baresip, port). Retries when a port was taken meanwhile."""
+    for i in range(3):
+        port = free_port()
+        b = start_retry(lambda j: Baresip(
+            d, modules=modules, config=make_config(port),
+            name=f"{name}{i}{j}"))
+        wait_for(lambda: "httpopen: serving" in b.log() or
+                 "httpopen: cannot serve" in b.log(), what="httpopen up")
+        if "httpopen: serving" in b.log():
+            return b, port
+        b.stop()
+        assert "Address already in use" in b.log(), b.log()
+    raise AssertionError("no free port for httpopen")
+
+
 @pytest.fixture(scope="module")
 def door(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("httpopen"))
-    port = free_port()
-    b = Baresip(d, modules=("relay", "httpopen"), config=door_config(
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
         d, port, httpopen_user=USER, httpopen_pass=PASS,
         httpopen_allow="127.0.0.1, 127.0.0.3/32",
         httpopen_max_fail="3", httpopen_lockout="2"))
-    b.start()
-    wait_for(lambda: "httpopen: serving" in b.log(), what="httpopen up")
     b.port = port
     b.d = d
     b.watch1 = LineWatch(os.path.join(d, "door1"))
@@ -514,13 +542,10 @@ def secure_door(tmp_path_factory):
         for p in (cert, key):
             with open(p) as f:
                 out.write(f.read())
-    port = free_port()
-    b = Baresip(d, modules=("relay", "httpopen"), config=door_config(
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
         d, port, httpopen_user=USER, httpopen_pass=PASS,
         httpopen_secure="yes", httpopen_cert=pem))
-    b.start()
-    wait_for(lambda: "httpopen: serving https" in b.log(),
-             what="httpopen up")
+    assert "httpopen: serving https" in b.log()
     b.port, b.d, b.cert = port, d, cert
     b.watch1 = LineWatch(os.path.join(d, "door1"))
     b.tls = ssl.create_default_context(cafile=cert)
@@ -574,13 +599,10 @@ def test_secure_refuses_basic_and_query(secure_door):
 
 def test_no_relay_module_no_credentials(tmp_path):
     d = str(tmp_path)
-    port = free_port()
-    b = Baresip(d, modules=("httpopen",), config={
+    b, port = launch(d, ("httpopen",), lambda port: {
         "httpopen_listen": f"127.0.0.1:{port}",
         "door_audit_file": os.path.join(d, "audit.log")})
-    b.start()
     try:
-        b.wait_log("httpopen: serving")
         assert "anyone who reaches 127.0.0.1:%d can open the doors" % port \
             in b.log()
         status, doc, _ = request(port, OPEN1)
@@ -619,9 +641,8 @@ def test_bad_config(tmp_path):
         port = free_port()
         cfg = {"httpopen_listen": f"127.0.0.1:{port}"}
         cfg.update(extra)
-        b = Baresip(tmp_path, modules=("httpopen",), config=cfg,
-                    name=f"bad{i}")
-        b.start()
+        b = start_retry(lambda j: Baresip(tmp_path, modules=("httpopen",),
+                                          config=cfg, name=f"bad{i}_{j}"))
         try:
             b.wait_log(text)
             assert b.alive()
@@ -693,15 +714,12 @@ def test_flood_dtmf_still_opens(tmp_path):
     """While thousands of bad HTTP requests arrive, a caller's DTMF code
     still opens the door; prints the figures for the README."""
     d = str(tmp_path)
-    port = free_port()
-    b = Baresip(d, modules=("relay", "httpopen"), config=door_config(
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
         d, port, relay1_dtmf="1234", relay1_hold="0.5",
         httpopen_user=USER, httpopen_pass=PASS,
         httpopen_max_fail="5", httpopen_lockout="60"))
-    b.start()
     watch = LineWatch(os.path.join(d, "door1"))
     try:
-        b.wait_log("httpopen: serving")
 
         # the same call with no flood, for comparison
         sipp, calm_t0 = dtmf_call(b, d, "calm")
