@@ -362,8 +362,8 @@ static int easy_setup(struct req *r, const char *url, const char *user,
 	SET(CURLOPT_SSL_VERIFYHOST, o->tls_verify ? 2L : 0L);
 	/* no NTLM or Negotiate: only what relays speak */
 	SET(CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
-	if (user && pass && *pass) {
-		SET(CURLOPT_USERNAME, user);
+	if (pass && *pass) {
+		SET(CURLOPT_USERNAME, user ? user : "");
 		SET(CURLOPT_PASSWORD, pass);
 	}
 #undef SET
@@ -373,8 +373,8 @@ static int easy_setup(struct req *r, const char *url, const char *user,
 
 
 /**
- * Send GET url. user and pass (both set, pass not empty) add HTTP
- * authentication; credentials in the URL itself are used by libcurl.
+ * Send GET url. A non-empty pass adds HTTP authentication (user may be
+ * NULL for an empty user name); credentials in the URL itself are used by libcurl.
  * doneh is called once with the final result, never from inside this call.
  */
 int webhttp_get(struct webhttp *wh, const char *url, const char *user,
