@@ -331,7 +331,6 @@ int line_open(struct line **linep, const char *spec,
 
 	line->fd      = -1;
 	line->cfg     = *cfg;
-	line->cfg.consumer = NULL;    /* not owned; only used while opening */
 	line->changeh = changeh;
 	line->arg     = arg;
 
@@ -339,12 +338,11 @@ int line_open(struct line **linep, const char *spec,
 	if (err)
 		goto out;
 
-	line->cfg.consumer = cfg->consumer;
 	if (!strncmp(spec, "file:", 5))
 		err = file_open(line, spec + 5);
 	else
 		err = gpiod_open(line, spec);
-	line->cfg.consumer = NULL;
+	line->cfg.consumer = NULL;    /* not owned; only needed to open */
 
  out:
 	if (err)

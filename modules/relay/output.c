@@ -108,6 +108,13 @@ int relay_conf(struct relay **rp, const struct conf *conf, unsigned n)
 			err = EINVAL;
 		}
 	}
+	if (r->mode == RELAY_MONOSTABLE && r->type == RELAY_DOOR &&
+	    !r->hold_ms && !err) {
+		/* a door that never closes again is not a monostable relay */
+		warning("relay: config relay%u_hold: a monostable door relay"
+			" needs a hold delay above 0\n", n);
+		err = EINVAL;
+	}
 	if (r->type == RELAY_EVENT && !r->phase && !err) {
 		warning("relay: config relay%u_type is event but relay%u_event"
 			" is not set\n", n, n);

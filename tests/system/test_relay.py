@@ -415,7 +415,9 @@ def test_bad_config_is_reported_and_baresip_runs(tmp_path, procs):
         "relay5_gpio": f"file:{line(tmp_path, 'r5')}",
         "relay5_dtmf": "12x4",
         "relay6_gpio": f"file:{line(tmp_path, 'r6')}",
-        "relay6_hold": "soon"})
+        "relay6_hold": "soon",
+        "relay7_gpio": f"file:{line(tmp_path, 'r7')}",
+        "relay7_hold": "0"})
     procs.append(b)
     log = b.log()
     assert "relay1_gpio: cannot open line" in log
@@ -423,6 +425,7 @@ def test_bad_config_is_reported_and_baresip_runs(tmp_path, procs):
     assert "relay4_gpio: cannot open line 'gpiochip9:7'" in log
     assert "relay5_dtmf" in log and "12x4" not in log
     assert "relay6_hold" in log
+    assert "relay7_hold: a monostable door relay needs a hold delay" in log
     ok, text = b.cmd("relay_open", "1")
     assert not ok and "disabled" in text
     ok, text = b.cmd("relay_open", "2")
