@@ -38,6 +38,20 @@ def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
     raise RuntimeError("no free port")
 
 
+def free_sip_port(host="127.0.0.1"):
+    """A port for baresip's sip_listen: baresip 1.0.0 also binds SIP/TLS
+    on the next port up (TCP), and exits if that one is taken."""
+    for _ in range(50):
+        port = free_port(host=host)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                t.bind((host, port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair")
+
+
 def wait_for(predicate, timeout=5.0, interval=0.02, what="condition"):
     """Wait until predicate() is truthy; return its value or raise."""
     deadline = time.monotonic() + timeout
@@ -92,8 +106,10 @@ class Baresip:
         self.user = user
         self.extra_accounts = list(extra_accounts)
         self.audio_source = audio_source
-        self.sip_port = free_port()
+        self.sip_port = free_sip_port()
         self.ctrl_port = free_port()
+        while self.ctrl_port in (self.sip_port, self.sip_port + 1):
+            self.ctrl_port = free_port()
         self.proc = None
         self.sock = None
         self.events = []
@@ -186,14 +202,15 @@ class Baresip:
                     raise RuntimeError("ctrl_tcp never came up:\n" + self.log())
                 time.sleep(0.05)
         self.sock.settimeout(None)
-        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader = threading.Thread(target=self._read_loop,
+                                        args=(self.sock,), daemon=True)
         self._reader.start()
 
-    def _read_loop(self):
+    def _read_loop(self, sock):
         buf = b""
         while True:
             try:
-                data = self.sock.recv(65536)
+                data = sock.recv(65536)
             except OSError:
                 return
             if not data:
