@@ -99,9 +99,9 @@ static void recv_handler(struct ua *ua, const struct pl *peer,
 	err = alert_parse(ctype, mbuf_buf(body), mbuf_get_left(body),
 			  text, sizeof(text));
 	if (err == EBADMSG || err == ENOTSUP) {
-		/* someone's chat message, not addressed to us */
-		debug("dryio: MESSAGE from %r ignored: %s\n", peer,
-		      err == ENOTSUP ? "not text/plain" : "no ALERT= body");
+		/* maybe a chat message for another module: not refused */
+		info("dryio: MESSAGE from %r ignored: %s\n", peer,
+		     err == ENOTSUP ? "not text/plain" : "no ALERT= body");
 		return;
 	}
 

@@ -66,8 +66,13 @@ static int apply(struct output *o, bool on, enum out_hold hold,
 	bool was = o->hold != OUT_OFF;
 	int err;
 
-	if (!o->line)
+	if (!o->line) {
+		warning("dryio: out%u (%s) is disabled: its line did not"
+			" open\n", o->n, o->name);
+		audit(o, on ? "output_on" : "output_off", source, who,
+		      "error", "line did not open");
 		return ENODEV;
+	}
 
 	err = line_set(o->line, on);
 	if (err) {

@@ -320,6 +320,7 @@ def test_alert_message_allowed_and_refused(tmp_path, doors, lines):
     send_message(tmp_path, door, "ALERT=OUT1_SOS", "admin", "html",
                  ctype="text/html", code=415)
     send_message(tmp_path, door, "hello there", "admin", "chat")
+    door.wait_log("ignored: no ALERT= body")
     send_message(tmp_path, door, "ALERT=unknown", "admin", "unknown")
     door.wait_log("no output has this alert")
     assert read_line_file(out1) == "0"
@@ -494,6 +495,7 @@ def test_bad_config_is_reported_and_skipped(tmp_path, doors, lines):
         "dryio_out3_gpio": f"file:{lines('out3')}",
         "dryio_out3_hold": "soon",
         "dryio_out4_gpio": f"file:{out4}",
+        "dryio_out5_gpio": f"file:{tmp_path}/no/such/dir/out5",
         "dryio_alert_uri": "not a uri <",
     })
     text = door.log()
@@ -513,6 +515,9 @@ def test_bad_config_is_reported_and_skipped(tmp_path, doors, lines):
     assert "out1 " not in listed and "out4 " in listed
     door.ok("dryio_out", "4 on")
     assert read_line_file(out4) == "1"
+    ok, resp = door.cmd("dryio_out", "5 on")
+    assert not ok and "out5" in resp
+    door.wait_log("out5 (Output 5) is disabled: its line did not open")
     assert read_line_file(out1) is None          # never opened
     assert door.alive()
 
