@@ -107,6 +107,6 @@ deb:
 # qemu. See packaging/package-test.sh.
 package-test:
 	BUILD=$(abspath $(BUILD)) MODULES="$(MODULES)" MAKE="$(MAKE)" \
-		PYTHON=$(PYTHON) sh packaging/package-test.sh
+		PYTHON=$(PYTHON) bash packaging/package-test.sh
 
 .PHONY: install uninstall deb package-test
