@@ -134,28 +134,29 @@ static void recv_handler(struct ua *ua, const struct pl *peer,
 static void resp_handler(int err, const struct sip_msg *m, void *arg)
 {
 	unsigned n = (unsigned)(uintptr_t)arg;
+	const char *uri = msg.uri ? msg.uri : "dryio_alert_uri";
 	char id[16];
 
 	(void)re_snprintf(id, sizeof(id), "in%u", n);
 
 	if (err) {
 		warning("dryio: in%u: alert to %s not delivered: %m\n", n,
-			msg.uri, err);
-		audit("alert_send", "input", msg.uri, "error", id);
+			uri, err);
+		audit("alert_send", "input", uri, "error", id);
 		return;
 	}
 
 	if (!m || m->scode >= 300) {
 		warning("dryio: in%u: alert to %s refused: %u %r\n", n,
-			msg.uri, m ? m->scode : 0,
+			uri, m ? m->scode : 0,
 			m ? &m->reason : NULL);
-		audit("alert_send", "input", msg.uri, "error", id);
+		audit("alert_send", "input", uri, "error", id);
 		return;
 	}
 
-	info("dryio: in%u: alert delivered to %s (%u %r)\n", n, msg.uri,
+	info("dryio: in%u: alert delivered to %s (%u %r)\n", n, uri,
 	     m->scode, &m->reason);
-	audit("alert_send", "input", msg.uri, "ok", id);
+	audit("alert_send", "input", uri, "ok", id);
 }
 
 
