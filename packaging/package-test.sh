@@ -95,6 +95,9 @@ trap cleanup EXIT
 step "2. systemd-analyze verify"
 systemd-analyze verify packaging/systemd/$PKG.service
 ok "systemd-analyze verify packaging/systemd/$PKG.service"
+echo "figure: $(systemd-analyze security --offline=true \
+	packaging/systemd/$PKG.service 2>/dev/null | tail -1 |
+	tr -cd '\40-\176')"
 
 # ---------------------------------------------------------------------
 step "3. make install / make uninstall with DESTDIR"
