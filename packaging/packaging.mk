@@ -79,9 +79,9 @@ uninstall:
 # dpkg-buildpackage runs in a copy of the tree under $(BUILD)/deb-$(ARCH),
 # with packaging/debian as debian/. ARCH other than the machine's
 # cross-builds with Debian's multiarch toolchain (no tests run then).
-NATIVE_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+NATIVE_ARCH  = $(shell dpkg --print-architecture 2>/dev/null)
 ARCH        ?= $(NATIVE_ARCH)
-DEB_VERSION := $(shell dpkg-parsechangelog -l packaging/debian/changelog \
+DEB_VERSION  = $(shell dpkg-parsechangelog -l packaging/debian/changelog \
 			-S Version 2>/dev/null)
 DEB_DIR      = $(BUILD)/deb-$(ARCH)
 DEB_FILE     = $(BUILD)/$(PACKAGE)_$(DEB_VERSION)_$(ARCH).deb
