@@ -168,6 +168,77 @@ def port_open(port):
         return False
 
 
+def check_loaded(ctrl, entries, lines_files, log, check):
+    """The relays of the config are there and off; the log is clean."""
+    relays = [k[:-len("_gpio")] for k, _, _ in entries
+              if k and re.match(r"^relay\d+_gpio$", k)]
+    ok, data = ctrl.cmd("relay_status")
+    status = json.loads(data) if ok else {}
+    check(ok and len(status.get("relays", [])) == len(relays) and
+          all(r.get("enabled") for r in status["relays"]),
+          f"relay_status lists the {len(relays)} packaged relays, "
+          "all enabled")
+    check(all(read_line_file(lines_files[r]) == "0" for r in relays),
+          "every relay line is off at start")
+    bad = [ln for ln in log.splitlines()
+           if re.search(r"\bconfig\b\s+\S+:|could not|cannot|failed"
+                        r"|error|unknown|invalid|not found", ln, re.I)]
+    check(not bad, "no config or load errors in the log" +
+          ("" if not bad else ":\n    " + "\n    ".join(bad)))
+    return relays
+
+
+def check_open(args, ctrl, entries, ports, lines_files, relays, work, scale,
+               check):
+    """Relay 1 opens (httpopen with the packaged credentials, or ctrl_tcp
+    relay_open), only it, for its hold time, and the audit log says so."""
+    line1 = lines_files["relay1"]
+    hold = float(conf_get(entries, "relay1_hold", "5"))
+    if args.open == "httpopen":
+        wait_for(lambda: port_open(ports["http"]), timeout=5 * scale,
+                 what="httpopen port")
+        user = conf_get(entries, "httpopen_user")
+        pw = conf_get(entries, "httpopen_pass")
+        digest = conf_get(entries, "httpopen_auth", "any") != "basic"
+        url = (f"http://127.0.0.1:{ports['http']}"
+               "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1")
+        code, body = curl(url, user, pw + "x", digest)
+        check(code == 401 and read_line_file(line1) == "0",
+              f"wrong password: HTTP {code}, relay 1 stays off")
+        t1 = time.monotonic()
+        code, body = curl(url, user, pw, digest)
+        check(code == 200 and '"success":true' in body.replace(" ", ""),
+              f"curl {'--digest' if digest else '--basic'} OpenDoor "
+              f"DoorNum=1: HTTP {code} {body.strip()[:80]}")
+    else:
+        print("note: opening through ctrl_tcp relay_open (the httpopen "
+              "module is not in this build)")
+        t1 = time.monotonic()
+        ok, data = ctrl.cmd("relay_open", "1 via=command who=package-test")
+        check(ok, f"relay_open 1 through ctrl_tcp: {data.strip()}")
+    wait_for(lambda: read_line_file(line1) == "1", timeout=3 * scale,
+             what="relay 1 line on")
+    print(f"figure: request to relay line on: "
+          f"{(time.monotonic() - t1) * 1000:.0f} ms")
+    check(True, "relay 1 line file reads 1")
+    check(all(read_line_file(lines_files[r]) == "0"
+              for r in relays if r != "relay1"), "the other relays stay off")
+    wait_for(lambda: read_line_file(line1) == "0",
+             timeout=hold + 3 * scale, what="relay 1 back off")
+    check(True, f"relay 1 back off after its {hold:g} s hold")
+
+    recs = []
+    audit = os.path.join(work, "audit.log")
+    if os.path.exists(audit):
+        with open(audit) as f:
+            recs = [json.loads(ln) for ln in f if ln.strip()]
+    source = "http" if args.open == "httpopen" else "command"
+    check(any(r.get("module") == "relay" and r.get("relay") == "1" and
+              r.get("source") == source and r.get("result") == "ok"
+              for r in recs),
+          f"the audit log records relay 1 opened by {source}")
+
+
 def check_maps(pid, prefixes, check):
     """Every shared object mapped by the (emulated) process comes from one
     of prefixes: nothing is picked up from the host's own libraries."""
@@ -248,70 +319,16 @@ def main():
         print(f"figure: baresip up (ctrl_tcp answering) after "
               f"{time.monotonic() - t0:.2f} s")
         ctrl = Ctrl(ports["ctrl"], timeout=10 * scale)
-
-        relays = [k[:-len("_gpio")] for k, _, _ in entries
-                  if k and re.match(r"^relay\d+_gpio$", k)]
-        ok, data = ctrl.cmd("relay_status")
-        status = json.loads(data) if ok else {}
-        check(ok and len(status.get("relays", [])) == len(relays) and
-              all(r.get("enabled") for r in status["relays"]),
-              f"relay_status lists the {len(relays)} packaged relays, "
-              "all enabled")
-        check(all(read_line_file(lines_files[r]) == "0" for r in relays),
-              "every relay line is off at start")
-        bad = [ln for ln in logtext().splitlines()
-               if re.search(r"\bconfig\b\s+\S+:|could not|cannot|failed"
-                            r"|error|unknown|invalid|not found", ln, re.I)]
-        check(not bad, "no config or load errors in the log" +
-              ("" if not bad else ":\n    " + "\n    ".join(bad)))
-
-        if args.maps_under:
-            check_maps(proc.pid, args.maps_under.split(), check)
-        if args.load_only:
+        try:
+            relays = check_loaded(ctrl, entries, lines_files, logtext(),
+                                  check)
+            if args.maps_under:
+                check_maps(proc.pid, args.maps_under.split(), check)
+            if not args.load_only:
+                check_open(args, ctrl, entries, ports, lines_files, relays,
+                           work, scale, check)
+        finally:
             ctrl.close()
-            raise StopIteration
-
-        line1 = lines_files["relay1"]
-        hold = float(conf_get(entries, "relay1_hold", "5"))
-        if args.open == "httpopen":
-            wait_for(lambda: port_open(ports["http"]), timeout=5 * scale,
-                     what="httpopen port")
-            user = conf_get(entries, "httpopen_user")
-            pw = conf_get(entries, "httpopen_pass")
-            digest = conf_get(entries, "httpopen_auth", "any") != "basic"
-            url = (f"http://127.0.0.1:{ports['http']}"
-                   "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1")
-            code, body = curl(url, user, pw + "x", digest)
-            check(code == 401 and read_line_file(line1) == "0",
-                  f"wrong password: HTTP {code}, relay 1 stays off")
-            t1 = time.monotonic()
-            code, body = curl(url, user, pw, digest)
-            check(code == 200 and '"success":true' in body.replace(" ", ""),
-                  f"curl {'--digest' if digest else '--basic'} OpenDoor "
-                  f"DoorNum=1: HTTP {code} {body.strip()[:80]}")
-        else:
-            print("note: opening through ctrl_tcp relay_open (the httpopen "
-                  "module is not in this build)")
-            t1 = time.monotonic()
-            ok, data = ctrl.cmd("relay_open", "1 via=command who=package-test")
-            check(ok, f"relay_open 1 through ctrl_tcp: {data.strip()}")
-        wait_for(lambda: read_line_file(line1) == "1", timeout=3 * scale,
-                 what="relay 1 line on")
-        print(f"figure: request to relay line on: "
-              f"{(time.monotonic() - t1) * 1000:.0f} ms")
-        check(True, "relay 1 line file reads 1")
-        check(read_line_file(lines_files.get("relay2", line1)) in ("0", "1")
-              and (len(relays) < 2 or read_line_file(lines_files["relay2"])
-                   == "0"), "relay 2 untouched")
-        wait_for(lambda: read_line_file(line1) == "0",
-                 timeout=hold + 3 * scale, what="relay 1 back off")
-        check(True, f"relay 1 back off after its {hold:g} s hold")
-        audit = os.path.join(work, "audit.log")
-        check(os.path.exists(audit) and os.path.getsize(audit) > 0,
-              "the open is in the audit log")
-        ctrl.close()
-    except StopIteration:
-        pass
     except Exception as e:  # report, then clean up below
         failures.append(str(e))
         print("FAIL:", e)
