@@ -97,7 +97,7 @@ systemd-analyze verify packaging/systemd/$PKG.service
 ok "systemd-analyze verify packaging/systemd/$PKG.service"
 echo "figure: $(systemd-analyze security --offline=true \
 	packaging/systemd/$PKG.service 2>/dev/null | tail -1 |
-	tr -cd '\40-\176')"
+	tr -cd '\40-\176' | sed 's/^ *//; s/ *$//')"
 
 # ---------------------------------------------------------------------
 step "3. make install / make uninstall with DESTDIR"
