@@ -53,30 +53,6 @@ int door_cmd_run(struct mbuf *resp, const char *fmt, ...)
 }
 
 
-/** RFC 3986 percent-encoding of everything but the unreserved characters */
-int door_pct_encode(struct re_printf *pf, const char *str)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int err = 0;
-
-	for (; str && *str && !err; str++) {
-		unsigned char c = (unsigned char)*str;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~", c)) {
-			err = pf->vph((const char *)&c, 1, pf->arg);
-		}
-		else {
-			char esc[3] = {'%', hex[c >> 4], hex[c & 0xf]};
-
-			err = pf->vph(esc, sizeof(esc), pf->arg);
-		}
-	}
-
-	return err;
-}
-
-
 /**
  * Tell the webrelay module about an event, if it is loaded:
  * door_announce("relay_open", "relay", "1", "source", "dtmf", NULL) runs

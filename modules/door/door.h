@@ -170,7 +170,11 @@ const char *door_phase_name(unsigned phase);
  */
 bool door_cmd_exists(const char *name);
 int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
-int  door_pct_encode(struct re_printf *pf, const char *str);
 int  door_announce(const char *event, ...);
+
+
+/* Percent-encoding (pct.c), free of baresip calls */
+int  door_pct_encode(struct re_printf *pf, const char *str);
+int  door_hex_digit(char c);
 
 #endif /* DOOR_H */

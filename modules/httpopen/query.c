@@ -13,18 +13,6 @@
 #define XSTR(x) STR(x)
 
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-
 /* Percent-decode src into dst (NUL-terminated); '+' is a space */
 static int decode(char *dst, size_t sz, const char *src, size_t len,
 		  const char **why)
@@ -41,8 +29,8 @@ static int decode(char *dst, size_t sz, const char *src, size_t len,
 				*why = "bad percent-encoding";
 				return EINVAL;
 			}
-			hi = hexval(src[i + 1]);
-			lo = hexval(src[i + 2]);
+			hi = door_hex_digit(src[i + 1]);
+			lo = door_hex_digit(src[i + 2]);
 			if (hi < 0 || lo < 0) {
 				*why = "bad percent-encoding";
 				return EINVAL;

@@ -82,18 +82,6 @@ static void vars_destructor(void *data)
 }
 
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-
 /* '+' stays '+': the values are percent-encoded, and SIP users such as
  * "+4930..." keep their plus sign */
 static int percent_decode(char **strp, const char *p, size_t len,
@@ -115,8 +103,8 @@ static int percent_decode(char **strp, const char *p, size_t len,
 		unsigned char c = (unsigned char)p[i];
 
 		if (c == '%') {
-			int hi = i + 2 < len ? hexval(p[i + 1]) : -1;
-			int lo = i + 2 < len ? hexval(p[i + 2]) : -1;
+			int hi = i + 2 < len ? door_hex_digit(p[i + 1]) : -1;
+			int lo = i + 2 < len ? door_hex_digit(p[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0) {
 				*why = "bad percent-encoding";
@@ -222,34 +210,6 @@ int webevent_query_decode(struct webevent_vars **varsp, const char *query,
 }
 
 
-/**
- * RFC 3986 percent-encoding: all but the unreserved characters. The same
- * rule as door_pct_encode(), which lives in cmd.c next to baresip's
- * command API, where the unit tests of this file cannot link it.
- */
-int webevent_percent_encode(struct re_printf *pf, const char *str)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int err = 0;
-
-	for (; str && *str && !err; str++) {
-		unsigned char c = (unsigned char)*str;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~", c)) {
-			err = pf->vph((const char *)&c, 1, pf->arg);
-		}
-		else {
-			char enc[3] = {'%', hex[c >> 4], hex[c & 0xf]};
-
-			err = pf->vph(enc, sizeof(enc), pf->arg);
-		}
-	}
-
-	return err;
-}
-
-
 static const struct var_def *var_at(const char *p)
 {
 	size_t i;
@@ -290,7 +250,7 @@ static int subst_print(struct re_printf *pf, const struct subst *sb)
 
 		d = var_at(dollar + 1);
 		if (d) {
-			err |= webevent_percent_encode(pf, var_value(vars, d));
+			err |= door_pct_encode(pf, var_value(vars, d));
 			p = dollar + 1 + strlen(d->name);
 		}
 		else {

@@ -55,7 +55,6 @@ int  webevent_query_decode(struct webevent_vars **varsp, const char *query,
 			   const char **why);
 int  webevent_subst(char **urlp, const char *tmpl,
 		    const struct webevent_vars *vars);
-int  webevent_percent_encode(struct re_printf *pf, const char *str);
 
 
 /*
