@@ -5,6 +5,8 @@
 #include "door.h"
 #include "relay.h"
 
+enum { RELAY_OFF_RETRY_MS = 1000 };
+
 
 static void relay_destructor(void *data)
 {
@@ -176,7 +178,10 @@ static void hold_expired(void *arg)
 {
 	struct relay *r = arg;
 
-	(void)relay_set(r, false, false, "timer", NULL);
+	/* fail-secure: a line that would not switch off is tried again,
+	 * rather than left on until someone next opens the relay */
+	if (relay_set(r, false, false, "timer", NULL) && r->line)
+		tmr_start(&r->tmr, RELAY_OFF_RETRY_MS, hold_expired, r);
 }
 
 

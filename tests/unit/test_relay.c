@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <gpiod.h>
 #include "door.h"
@@ -421,6 +422,37 @@ static void test_monostable(void **state)
 }
 
 
+/* A failed switch-off at the end of the hold is tried again: a write
+ * error must not leave the door open for good */
+static void test_hold_off_retried(void **state)
+{
+	char tmp[160];
+	struct changes c;
+	struct relay *r = relay_file("relay1_hold 0.05\n", &c);
+	(void)state;
+
+	assert_int_equal(0, relay_trigger(r, "command", NULL));
+	assert_int_equal(1, file_level("lock"));
+
+	/* the line writes through lock.tmp<pid>: a folder there fails it */
+	snprintf(tmp, sizeof(tmp), "%s/lock.tmp%d", tmpdir, (int)getpid());
+	assert_int_equal(0, mkdir(tmp, 0700));
+
+	test_run_loop(150);
+	assert_int_equal(1, file_level("lock"));
+	assert_true(r->on);
+	assert_true(test_log_has("cannot drive line"));
+
+	assert_int_equal(0, rmdir(tmp));
+	test_run_loop(1300);
+	assert_int_equal(0, file_level("lock"));
+	assert_false(r->on);
+	assert_int_equal(2, c.n);
+	assert_false(c.on[1]);
+	mem_deref(r);
+}
+
+
 static void test_bistable(void **state)
 {
 	struct changes c;
@@ -769,6 +801,7 @@ int main(void)
 		T(test_attach_gpiod),
 		T(test_attach_fails),
 		T(test_monostable),
+		T(test_hold_off_retried),
 		T(test_bistable),
 		T(test_act),
 		T(test_changes_only),
