@@ -85,6 +85,7 @@ static int net_parse(struct net *n, const struct pl *tok)
 	uint32_t prefix;
 	struct sa sa;
 	unsigned maxbits;
+	bool written_v6;
 
 	slash = pl_strchr(tok, '/');
 	if (slash) {
@@ -105,11 +106,14 @@ static int net_parse(struct net *n, const struct pl *tok)
 	if (sa_set_str(&sa, buf, 0))
 		return EINVAL;
 
+	/* libre turns ::ffff:a.b.c.d into IPv4: the text tells how the
+	 * prefix length counts */
+	written_v6 = strchr(buf, ':') != NULL;
 	n->af = addr_bytes(&sa, n->addr);
-	maxbits = n->af == AF_INET ? 32 : 128;
+	maxbits = written_v6 ? 128 : 32;
 
 	if (!slash) {
-		n->prefix = maxbits;
+		n->prefix = n->af == AF_INET ? 32 : 128;
 		return 0;
 	}
 
@@ -117,7 +121,7 @@ static int net_parse(struct net *n, const struct pl *tok)
 		return EINVAL;
 
 	/* a v4-mapped network written in IPv6 counts its bits from ::ffff */
-	if (n->af == AF_INET && sa_af(&sa) == AF_INET6) {
+	if (n->af == AF_INET && written_v6) {
 		if (prefix < 96)
 			return EINVAL;
 		prefix -= 96;

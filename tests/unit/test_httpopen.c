@@ -185,6 +185,16 @@ static void test_netlist(void **state)
 	assert_false(allowed(nl, "10.1.2.4"));
 	nl = mem_deref(nl);
 
+	/* an IPv4 network written v4-mapped: its bits count from ::ffff */
+	assert_int_equal(0, netlist_alloc(&nl, "::ffff:192.168.1.0/120"
+					  " [::ffff:10.9.8.7]/128"));
+	assert_true(allowed(nl, "192.168.1.77"));
+	assert_true(allowed(nl, "::ffff:192.168.1.77"));
+	assert_false(allowed(nl, "192.168.2.77"));
+	assert_true(allowed(nl, "10.9.8.7"));
+	assert_false(allowed(nl, "10.9.8.6"));
+	nl = mem_deref(nl);
+
 	assert_int_equal(0, netlist_alloc(&nl, ""));
 	assert_true(netlist_isempty(nl));
 	assert_false(allowed(nl, "127.0.0.1"));
@@ -197,7 +207,8 @@ static void test_netlist_bad(void **state)
 	static const char *bad[] = {
 		"192.168.1.0/33", "10.0.0.1/", "10.0.0.1/x", "::1/129",
 		"example.com", "10.0.0", "10.0.0.1 256.1.1.1", "/24",
-		"10.0.0.1/-1", "1.2.3.4/0024x",
+		"10.0.0.1/-1", "1.2.3.4/0024x", "::ffff:10.0.0.0/95",
+		"::ffff:10.0.0.0/129",
 	};
 	struct netlist *nl;
 	size_t i;
