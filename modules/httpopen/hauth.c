@@ -37,6 +37,7 @@ struct hauth {
 	uint8_t ha1[MD5_SIZE];
 	uint8_t key[KEY_SIZE];
 	struct seen seen[SEEN_MAX];
+	uint64_t forgotten;      /* latest issue time pushed out unexpired */
 };
 
 
@@ -302,19 +303,28 @@ static struct seen *seen_find(struct hauth *ha, const struct pl *nonce)
 }
 
 
-/* Nonce counts must rise; a count already used is a replay */
-static bool seen_accept(struct hauth *ha, const struct pl *nonce,
-			uint64_t issued, uint32_t nc, uint64_t now)
+/*
+ * Nonce counts must rise; a count already used is a replay. A nonce
+ * pushed out of the table while still valid could be replayed from
+ * then on, so every nonce issued no later than it is refused as stale:
+ * the client takes a new challenge, an eavesdropper gets nothing.
+ */
+static enum hauth_result seen_accept(struct hauth *ha,
+				     const struct pl *nonce, uint64_t issued,
+				     uint32_t nc, uint64_t now)
 {
 	struct seen *s = seen_find(ha, nonce);
 	size_t i;
 
 	if (s) {
 		if (nc <= s->nc)
-			return false;
+			return HAUTH_FAIL;
 		s->nc = nc;
-		return true;
+		return HAUTH_OK;
 	}
+
+	if (ha->forgotten && issued <= ha->forgotten)
+		return HAUTH_STALE;
 
 	/* a free or expired slot, else the oldest nonce makes room */
 	s = &ha->seen[0];
@@ -329,10 +339,14 @@ static bool seen_accept(struct hauth *ha, const struct pl *nonce,
 			s = c;
 	}
 
+	if (s->nonce[0] && s->issued + HAUTH_NONCE_TTL >= now &&
+	    s->issued > ha->forgotten)
+		ha->forgotten = s->issued;
+
 	(void)pl_strcpy(nonce, s->nonce, sizeof(s->nonce));
 	s->issued = issued;
 	s->nc = nc;
-	return true;
+	return HAUTH_OK;
 }
 
 
@@ -421,10 +435,8 @@ static enum hauth_result check_digest(struct hauth *ha,
 		return HAUTH_STALE;
 
 	nc = (uint32_t)pl_x32(&resp.nc);
-	if (!seen_accept(ha, &resp.nonce, issued, nc, now))
-		return HAUTH_FAIL;    /* replayed */
 
-	return HAUTH_OK;
+	return seen_accept(ha, &resp.nonce, issued, nc, now);
 }
 
 

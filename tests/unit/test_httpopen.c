@@ -496,6 +496,49 @@ static void test_digest_nonce(void **state)
 }
 
 
+/* More fresh nonces than the replay table holds must not make room for
+ * a replay: a captured request stays refused for its whole lifetime */
+static void test_digest_replay_after_many(void **state)
+{
+	const char *uri = "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1";
+	struct hauth *ha = aladdin();
+	char first[80], nonce[80], hdr[1024], captured[1024];
+	char user[HAUTH_USER_MAX];
+	const uint64_t t0 = 5000;
+	unsigned i;
+	(void)state;
+
+	assert_int_equal(0, hauth_nonce(ha, t0, first, sizeof(first)));
+	digest_header(captured, sizeof(captured), "Aladdin", "open sesame",
+		      uri, first, "00000001");
+	assert_int_equal(HAUTH_OK, check(ha, captured, HAUTH_DIGEST, uri,
+					 t0, user));
+
+	/* a busy client: one login a second, each on a new challenge */
+	for (i = 1; i <= 200; i++) {
+		assert_int_equal(0, hauth_nonce(ha, t0 + i, nonce,
+						sizeof(nonce)));
+		digest_header(hdr, sizeof(hdr), "Aladdin", "open sesame", uri,
+			      nonce, "00000001");
+		assert_int_equal(HAUTH_OK, check(ha, hdr, HAUTH_DIGEST, uri,
+						 t0 + i, user));
+	}
+
+	assert_int_not_equal(HAUTH_OK, check(ha, captured, HAUTH_DIGEST, uri,
+					     t0 + 200, user));
+
+	/* a client that comes back on a nonce pushed out of the table is
+	 * told to take a new one, which works */
+	assert_int_equal(0, hauth_nonce(ha, t0 + 201, nonce, sizeof(nonce)));
+	digest_header(hdr, sizeof(hdr), "Aladdin", "open sesame", uri, nonce,
+		      "00000001");
+	assert_int_equal(HAUTH_OK, check(ha, hdr, HAUTH_DIGEST, uri, t0 + 201,
+					 user));
+
+	mem_deref(ha);
+}
+
+
 static void test_digest_malformed(void **state)
 {
 	const char *uri = "/api/relay/status";
@@ -733,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_digest_vector),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_digest_nonce),
+		cmocka_unit_test(test_digest_replay_after_many),
 		cmocka_unit_test(test_digest_malformed),
 		cmocka_unit_test(test_challenge),
 		cmocka_unit_test(test_lockout),
