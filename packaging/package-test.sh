@@ -31,8 +31,13 @@ T0=$(date +%s.%N)
 
 since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN {printf "%.1f", a - b}'; }
 step() { echo; echo "== $* (at $(since "$T0") s)"; }
-ok() { echo "ok:   $*"; }
-fail() { echo "package-test: FAIL: $*" >&2; exit 1; }
+PASSED=0
+ok() { echo "ok:   $*"; PASSED=$((PASSED + 1)); }
+fail() {
+	echo "package-test: FAIL: $*" >&2
+	echo "package-test: $PASSED passed, 1 failed"
+	exit 1
+}
 # grep -q in a pipe under pipefail can kill the writer: read it all
 has() { grep "$@" >/dev/null; }
 installed() {
@@ -355,3 +360,4 @@ ok "arm64 baresip + arm64 modules under qemu: relay 1 opened ($OPEN)"
 
 echo
 echo "package-test: all passed in $(since "$T0") s"
+echo "package-test: $PASSED passed, 0 failed"
