@@ -81,12 +81,12 @@ system: all
 		-p no:cacheprovider --basetemp=$(abspath $(BUILD))/pytest $(PYTEST_ARGS)
 
 test: deps
-	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) system
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory system
 
 run: deps
-	$(MAKE) all
+	$(MAKE) --no-print-directory all
 	@sh share/run.sh $(abspath $(BUILD))
 
 # Install only what is missing; apt-get needs root
