@@ -67,7 +67,7 @@ int dtmf_transport_parse(const char *spec, bool *event, bool *inband)
 /** Global relay_dtmf_* keys; EINVAL after logging a bad one */
 int dtmf_conf(struct dtmf_cfg *cfg, const struct conf *conf)
 {
-	char buf[256];
+	char buf[256], allow[2048];
 	int err = 0, e;
 
 	cfg->event = true;
@@ -84,12 +84,18 @@ int dtmf_conf(struct dtmf_cfg *cfg, const struct conf *conf)
 	if (e == EINVAL)
 		err = EINVAL;
 
-	buf[0] = '\0';
-	if (door_conf_str(conf, "relay_dtmf_allow", buf, sizeof(buf)) ==
-	    EINVAL)
+	/* the whole line: patterns may be separated by spaces */
+	allow[0] = '\0';
+	if (door_conf_text(conf, "relay_dtmf_allow", allow, sizeof(allow)) ==
+	    EINVAL) {
+		/* an allowlist that cannot be read must not let everyone in */
+		warning("relay: DTMF unlocking is off until relay_dtmf_allow"
+			" is fixed\n");
+		cfg->event = cfg->inband = false;
 		err = EINVAL;
+	}
 	cfg->allow = mem_deref(cfg->allow);
-	if (allowlist_alloc(&cfg->allow, buf))
+	if (allowlist_alloc(&cfg->allow, allow))
 		err = ENOMEM;
 
 	if (door_conf_seconds(conf, "relay_dtmf_timeout", &cfg->timeout_ms) ==

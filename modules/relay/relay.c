@@ -142,8 +142,8 @@ static int module_init(void)
 	}
 
 	if (dtmf_conf(&dtmf_cfg, conf))
-		warning("relay: DTMF settings above are wrong; using the"
-			" defaults for them\n");
+		warning("relay: the DTMF settings named above were not"
+			" applied\n");
 
 	load_relays(conf);
 

@@ -298,6 +298,21 @@ def test_caller_allowlist(tmp_path, procs):
     wait_for(lambda: read_line_file(line(tmp_path, "r1")) == "1", 10,
              what="alice opens")
     assert s.wait() == 0, s.errors()
+    b.ok("relay_close", "1")
+    # the second pattern, after a comma and a space, counts too
+    s = call_door(tmp_path, b, "1234", caller="bob", name="sipp3")
+    wait_for(lambda: read_line_file(line(tmp_path, "r1")) == "1", 10,
+             what="bob opens")
+    assert s.wait() == 0, s.errors()
+
+
+def test_unreadable_allowlist_turns_dtmf_off(tmp_path, procs):
+    b = dtmf_door(tmp_path, {"relay_dtmf_allow": "alice " + "x" * 3000})
+    procs.append(b)
+    assert "relay_dtmf_allow" in b.log()
+    s = call_door(tmp_path, b, "1234", caller="alice")
+    assert s.wait() == 0, s.errors()
+    assert read_line_file(line(tmp_path, "r1")) == "0"
 
 
 def test_remote_no_ignores_dtmf(tmp_path, procs):
