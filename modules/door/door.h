@@ -94,6 +94,7 @@ enum matcher_result {
 	MATCHER_MATCH = 0,
 	MATCHER_FAIL,
 	MATCHER_LOCKED,
+	MATCHER_REFUSED,     /* codeset only: caller not on the allowlist */
 };
 
 struct matcher;
@@ -107,6 +108,25 @@ int  matcher_add(struct matcher *m, const char *code, int id);
 void matcher_feed(struct matcher *m, char digit);
 bool matcher_locked(const struct matcher *m);
 uint32_t matcher_failures(const struct matcher *m);
+
+
+/*
+ * DTMF codes per call (codeset.c): a matcher for each call, created at its
+ * first digit from the codes fillh adds, freed when the call closes.
+ */
+struct codeset;
+struct allowlist;
+
+typedef int  (codeset_fill_h)(struct matcher *m, void *arg);
+typedef void (codeset_h)(enum matcher_result res, int id, const char *peer,
+			 uint32_t failures, void *arg);
+
+int  codeset_alloc(struct codeset **csp, uint32_t timeout_ms,
+		   uint32_t max_fail, const struct allowlist *allow,
+		   codeset_fill_h *fillh, codeset_h *h, void *arg);
+void codeset_feed(struct codeset *cs, const struct call *call,
+		  const char *peer, char digit);
+void codeset_call_closed(struct codeset *cs, const struct call *call);
 
 
 /*

@@ -8,30 +8,14 @@
 #include "door.h"
 #include "dryio.h"
 
-struct dcall {
-	struct le le;
-	const struct call *call;
-	struct matcher *m;
-	char peer[256];
-};
-
 static struct {
 	struct list *outputs;
 	struct calltrack *ct;
-	struct list calls;       /* struct dcall */
+	struct codeset *codes;
 	bool dtmf;               /* some output has a code */
 	uint32_t timeout_ms;
 	uint32_t max_fail;
 } cs;
-
-
-static void dcall_destructor(void *data)
-{
-	struct dcall *dc = data;
-
-	list_unlink(&dc->le);
-	mem_deref(dc->m);
-}
 
 
 static void audit(const char *relay, const char *who, const char *result,
@@ -51,11 +35,29 @@ static void audit(const char *relay, const char *who, const char *result,
 }
 
 
-static void matcher_handler(enum matcher_result res, int id, void *arg)
+static int codes_fill(struct matcher *m, void *arg)
 {
-	struct dcall *dc = arg;
+	struct le *le;
+	int err = 0;
+	(void)arg;
+
+	LIST_FOREACH(cs.outputs, le) {
+		const struct output *o = le->data;
+
+		if (!err && o->dtmf[0])
+			err = matcher_add(m, o->dtmf, (int)o->n);
+	}
+
+	return err;
+}
+
+
+static void codes_handler(enum matcher_result res, int id, const char *peer,
+			  uint32_t failures, void *arg)
+{
 	struct output *o;
 	char rid[16];
+	(void)arg;
 
 	switch (res) {
 
@@ -66,83 +68,33 @@ static void matcher_handler(enum matcher_result res, int id, void *arg)
 
 		(void)re_snprintf(rid, sizeof(rid), "out%u", o->n);
 		info("dryio: DTMF code for out%u (%s) from %s\n", o->n,
-		     o->name, dc->peer);
-		audit(rid, dc->peer, "ok", o->name);
-		(void)output_trigger(o, "dtmf", dc->peer);
+		     o->name, peer);
+		audit(rid, peer, "ok", o->name);
+		(void)output_trigger(o, "dtmf", peer);
 		break;
 
 	case MATCHER_FAIL:
 		/* the relay module's codes arrive here too: not an alarm */
 		info("dryio: DTMF digits from %s match no output code"
-		     " (%u wrong)\n", dc->peer, matcher_failures(dc->m));
-		audit(NULL, dc->peer, "denied", "wrong code");
+		     " (%u wrong)\n", peer, failures);
+		audit(NULL, peer, "denied", "wrong code");
 		break;
 
 	case MATCHER_LOCKED:
 		warning("dryio: DTMF codes locked for the call from %s after"
-			" %u wrong codes\n", dc->peer,
-			matcher_failures(dc->m));
-		audit(NULL, dc->peer, "locked", "too many wrong codes");
+			" %u wrong codes\n", peer, failures);
+		audit(NULL, peer, "locked", "too many wrong codes");
+		break;
+
+	case MATCHER_REFUSED:      /* dryio has no caller allowlist */
 		break;
 	}
-}
-
-
-static struct dcall *dcall_find(const struct call *call)
-{
-	struct le *le;
-
-	LIST_FOREACH(&cs.calls, le) {
-		struct dcall *dc = le->data;
-
-		if (dc->call == call)
-			return dc;
-	}
-
-	return NULL;
-}
-
-
-static struct dcall *dcall_get(const struct call *call)
-{
-	struct dcall *dc = dcall_find(call);
-	struct le *le;
-	int err;
-
-	if (dc)
-		return dc;
-
-	dc = mem_zalloc(sizeof(*dc), dcall_destructor);
-	if (!dc)
-		return NULL;
-
-	dc->call = call;
-	str_ncpy(dc->peer, call_peeruri(call), sizeof(dc->peer));
-
-	err = matcher_alloc(&dc->m, cs.timeout_ms, cs.max_fail,
-			    matcher_handler, dc);
-
-	LIST_FOREACH(cs.outputs, le) {
-		const struct output *o = le->data;
-
-		if (!err && o->dtmf[0])
-			err = matcher_add(dc->m, o->dtmf, (int)o->n);
-	}
-
-	if (err) {
-		warning("dryio: cannot track DTMF for a call: %m\n", err);
-		return mem_deref(dc);
-	}
-
-	list_append(&cs.calls, &dc->le, dc);
-	return dc;
 }
 
 
 static void ua_event_handler(struct ua *ua, enum ua_event ev,
 			     struct call *call, const char *prm, void *arg)
 {
-	struct dcall *dc;
 	struct le *le;
 	(void)ua;
 	(void)arg;
@@ -160,16 +112,13 @@ static void ua_event_handler(struct ua *ua, enum ua_event ev,
 	switch (ev) {
 
 	case UA_EVENT_CALL_DTMF_START:
-		if (!cs.dtmf || !prm || !prm[0])
-			break;
-
-		dc = dcall_get(call);
-		if (dc)
-			matcher_feed(dc->m, prm[0]);
+		if (cs.dtmf && prm && prm[0])
+			codeset_feed(cs.codes, call, call_peeruri(call),
+				     prm[0]);
 		break;
 
 	case UA_EVENT_CALL_CLOSED:
-		mem_deref(dcall_find(call));
+		codeset_call_closed(cs.codes, call);
 		break;
 
 	default:
@@ -200,6 +149,9 @@ int dryio_call_init(struct list *outputs, const struct conf *conf)
 	}
 
 	err = calltrack_alloc(&cs.ct);
+	if (!err)
+		err = codeset_alloc(&cs.codes, cs.timeout_ms, cs.max_fail,
+				    NULL, codes_fill, codes_handler, NULL);
 	if (err)
 		return err;
 
@@ -210,7 +162,7 @@ int dryio_call_init(struct list *outputs, const struct conf *conf)
 void dryio_call_close(void)
 {
 	uag_event_unregister(ua_event_handler);
-	list_flush(&cs.calls);
+	cs.codes = mem_deref(cs.codes);
 	cs.ct = mem_deref(cs.ct);
 	cs.outputs = NULL;
 }

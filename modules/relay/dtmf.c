@@ -11,15 +11,6 @@
 #include <rem.h>
 #include "relay.h"
 
-struct dcall {
-	struct le le;
-	const struct call *call;
-	char peer[256];
-	struct matcher *m;
-	bool refused;              /* caller not on relay_dtmf_allow */
-	bool reported;             /* the refusal was logged and audited */
-};
-
 struct inband {
 	struct aufilt_dec_st af;   /* base class, must be first */
 	struct dtmf_dec *dec;
@@ -29,7 +20,7 @@ struct inband {
 static struct {
 	struct dtmf_cfg cfg;
 	struct list *relays;
-	struct list calls;
+	struct codeset *codes;
 	bool filter_on;
 } dt;
 
@@ -112,21 +103,12 @@ int dtmf_conf(struct dtmf_cfg *cfg, const struct conf *conf)
 
 /* ---- per call ---- */
 
-static void dcall_destructor(void *data)
-{
-	struct dcall *dc = data;
-
-	list_unlink(&dc->le);
-	mem_deref(dc->m);
-}
-
-
-static void audit_code(const struct dcall *dc, const char *result,
+static void audit_code(const char *peer, const char *result,
 		       const char *relay, const char *detail)
 {
 	const struct audit_rec rec = {
 		.module = "relay", .action = "code", .relay = relay,
-		.source = "dtmf", .who = dc->peer, .result = result,
+		.source = "dtmf", .who = peer, .result = result,
 		.detail = detail,
 	};
 
@@ -134,12 +116,30 @@ static void audit_code(const struct dcall *dc, const char *result,
 }
 
 
-static void match_handler(enum matcher_result res, int id, void *arg)
+static int codes_fill(struct matcher *m, void *arg)
 {
-	struct dcall *dc = arg;
+	struct le *le;
+	int err = 0;
+	(void)arg;
+
+	LIST_FOREACH(dt.relays, le) {
+		const struct relay *r = le->data;
+
+		if (r->remote && r->code[0])
+			err |= matcher_add(m, r->code, (int)r->id);
+	}
+
+	return err;
+}
+
+
+static void codes_handler(enum matcher_result res, int id, const char *peer,
+			  uint32_t failures, void *arg)
+{
 	const struct relay *matched = NULL;
 	char detail[64], rid[8];
 	struct le *le;
+	(void)arg;
 
 	LIST_FOREACH(dt.relays, le) {
 		const struct relay *r = le->data;
@@ -154,11 +154,11 @@ static void match_handler(enum matcher_result res, int id, void *arg)
 		if (!matched)
 			return;
 
-		info("relay: right code from %s\n", dc->peer);
+		info("relay: right code from %s\n", peer);
 		re_snprintf(rid, sizeof(rid), "%u", matched->id);
-		audit_code(dc, "ok", rid, NULL);
+		audit_code(peer, "ok", rid, NULL);
 		door_announce("code_ok", "relay", rid, "name", matched->name,
-			      "source", "dtmf", "peer", dc->peer, NULL);
+			      "source", "dtmf", "peer", peer, NULL);
 
 		/* every relay sharing the code opens */
 		LIST_FOREACH(dt.relays, le) {
@@ -166,76 +166,40 @@ static void match_handler(enum matcher_result res, int id, void *arg)
 
 			if (r->remote && !strcmp(r->code, matched->code))
 				(void)relay_act(r, RELAY_ACT_OPEN, "dtmf",
-						dc->peer);
+						peer);
 		}
 		break;
 
 	case MATCHER_FAIL:
 		re_snprintf(detail, sizeof(detail), "wrong code, %u of %u",
-			    matcher_failures(dc->m), dt.cfg.max_fail);
-		warning("relay: wrong code from %s (%s)\n", dc->peer, detail);
-		audit_code(dc, "denied", NULL, detail);
-		door_announce("code_bad", "source", "dtmf", "peer", dc->peer,
+			    failures, dt.cfg.max_fail);
+		warning("relay: wrong code from %s (%s)\n", peer, detail);
+		audit_code(peer, "denied", NULL, detail);
+		door_announce("code_bad", "source", "dtmf", "peer", peer,
 			      NULL);
 		break;
 
 	case MATCHER_LOCKED:
 		warning("relay: %u wrong codes from %s: DTMF ignored for the"
-			" rest of this call\n", dt.cfg.max_fail, dc->peer);
-		audit_code(dc, "locked", NULL, "too many wrong codes");
-		door_announce("code_bad", "source", "dtmf", "peer", dc->peer,
+			" rest of this call\n", dt.cfg.max_fail, peer);
+		audit_code(peer, "locked", NULL, "too many wrong codes");
+		door_announce("code_bad", "source", "dtmf", "peer", peer,
 			      NULL);
 		break;
+
+	case MATCHER_REFUSED:
+		warning("relay: DTMF from %s ignored: not on"
+			" relay_dtmf_allow\n", peer);
+		audit_code(peer, "denied", NULL, "caller not allowed");
+		break;
 	}
-}
-
-
-static struct dcall *dcall_get(const struct call *call)
-{
-	struct dcall *dc;
-	struct le *le;
-
-	LIST_FOREACH(&dt.calls, le) {
-		dc = le->data;
-		if (dc->call == call)
-			return dc;
-	}
-
-	dc = mem_zalloc(sizeof(*dc), dcall_destructor);
-	if (!dc)
-		return NULL;
-
-	dc->call = call;
-	str_ncpy(dc->peer, call_peeruri(call), sizeof(dc->peer));
-
-	if (!allowlist_isempty(dt.cfg.allow) &&
-	    !allowlist_match(dt.cfg.allow, dc->peer))
-		dc->refused = true;
-
-	if (matcher_alloc(&dc->m, dt.cfg.timeout_ms, dt.cfg.max_fail,
-			  match_handler, dc)) {
-		mem_deref(dc);
-		return NULL;
-	}
-
-	LIST_FOREACH(dt.relays, le) {
-		const struct relay *r = le->data;
-
-		if (r->remote && r->code[0])
-			(void)matcher_add(dc->m, r->code, (int)r->id);
-	}
-
-	list_append(&dt.calls, &dc->le, dc);
-	return dc;
 }
 
 
 /** A digit received in a call, by either transport */
 void dtmf_digit(struct call *call, char digit, bool inband)
 {
-	struct dcall *dc;
-
-	if (!call || !dt.relays)
+	if (!call || !dt.codes)
 		return;
 
 	if (inband ? !dt.cfg.inband : !dt.cfg.event) {
@@ -244,37 +208,13 @@ void dtmf_digit(struct call *call, char digit, bool inband)
 		return;
 	}
 
-	dc = dcall_get(call);
-	if (!dc)
-		return;
-
-	if (dc->refused) {
-		/* report once per call, then stay silent */
-		if (!dc->reported) {
-			warning("relay: DTMF from %s ignored: not on"
-				" relay_dtmf_allow\n", dc->peer);
-			audit_code(dc, "denied", NULL, "caller not allowed");
-			dc->reported = true;
-		}
-		return;
-	}
-
-	matcher_feed(dc->m, digit);
+	codeset_feed(dt.codes, call, call_peeruri(call), digit);
 }
 
 
 void dtmf_call_closed(struct call *call)
 {
-	struct le *le;
-
-	LIST_FOREACH(&dt.calls, le) {
-		struct dcall *dc = le->data;
-
-		if (dc->call == call) {
-			mem_deref(dc);
-			return;
-		}
-	}
+	codeset_call_closed(dt.codes, call);
 }
 
 
@@ -367,9 +307,16 @@ static struct aufilt inband_filter = {
 
 int dtmf_init(const struct dtmf_cfg *cfg, struct list *relays)
 {
+	int err;
+
 	dt.cfg = *cfg;
 	dt.cfg.allow = mem_ref(cfg->allow);
 	dt.relays = relays;
+
+	err = codeset_alloc(&dt.codes, dt.cfg.timeout_ms, dt.cfg.max_fail,
+			    dt.cfg.allow, codes_fill, codes_handler, NULL);
+	if (err)
+		return err;
 
 	if (dt.cfg.inband) {
 		aufilt_register(baresip_aufiltl(), &inband_filter);
@@ -386,7 +333,7 @@ void dtmf_close(void)
 		aufilt_unregister(&inband_filter);
 	dt.filter_on = false;
 
-	list_flush(&dt.calls);
+	dt.codes = mem_deref(dt.codes);
 	dt.cfg.allow = mem_deref(dt.cfg.allow);
 	dt.relays = NULL;
 }

@@ -45,6 +45,9 @@ static void on_result(enum matcher_result res, int id, void *arg)
 		if (n + 1 < sizeof(r->log))
 			r->log[n] = 'L';
 		break;
+	case MATCHER_REFUSED:
+		fail_msg("a matcher never refuses a caller");
+		break;
 	}
 }
 
