@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harness import Baresip, Sipp, read_line_file, wait_for
+from harness import BUILD, Baresip, Sipp, read_line_file, wait_for
 import sipp_scenarios
 
 MODULES = ("dryio",)
@@ -559,7 +559,7 @@ class EventServer:
 
 
 @pytest.mark.skipif(not os.path.exists(os.path.join(
-    os.environ.get("DOOR_BUILD", ""), "modules", "webrelay.so")),
+    BUILD, "modules", "webrelay.so")),
     reason="webrelay module not built")
 def test_input_trigger_announced_to_webrelay(tmp_path, lines):
     in1 = lines("in1", 1)
@@ -589,7 +589,7 @@ def test_input_trigger_announced_to_webrelay(tmp_path, lines):
 
 
 @pytest.mark.skipif(not os.path.exists(os.path.join(
-    os.environ.get("DOOR_BUILD", ""), "modules", "relay.so")),
+    BUILD, "modules", "relay.so")),
     reason="relay module not built")
 def test_exit_button_opens_relay(tmp_path, lines):
     """The seed's use: an exit button input runs relay_open."""
