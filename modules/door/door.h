@@ -197,4 +197,37 @@ int  door_announce(const char *event, ...);
 int  door_pct_encode(struct re_printf *pf, const char *str);
 int  door_hex_digit(char c);
 
+
+/*
+ * RFC 4733 telephone-event key presses (rfc4733.c), free of baresip calls.
+ * Zero a struct rfc4733_rx before the first packet of a stream.
+ */
+struct rfc4733_payload {
+	uint8_t event;
+	bool end;
+	uint8_t volume;
+	uint16_t duration;
+};
+
+struct rfc4733_rx {
+	bool active;          /* a press has been seen */
+	bool ended;           /* ...and its end too */
+	char key;
+	uint32_t ssrc;
+	uint32_t ts;          /* the current press's RTP timestamp */
+	uint32_t seenv[8];    /* timestamps of the latest presses */
+	size_t seenc;
+};
+
+/** A key press starts (end false) or ends (end true) */
+typedef void (rfc4733_key_h)(char key, bool end, void *arg);
+
+char rfc4733_key(uint8_t event);
+int  rfc4733_payload_decode(struct rfc4733_payload *pl, const uint8_t *p,
+			    size_t len);
+int  rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
+		       bool marker, const uint8_t *p, size_t len,
+		       rfc4733_key_h *keyh, void *arg);
+
+
 #endif /* DOOR_H */
