@@ -188,6 +188,63 @@ struct list *baresip_aufiltl(void);
 void aufilt_register(struct list *aufiltl, struct aufilt *af);
 void aufilt_unregister(struct aufilt *af);
 
+/* Raising a UA event on baresip's bus, as baresip does itself */
+void ua_event(struct ua *ua, enum ua_event ev, struct call *call,
+	      const char *fmt, ...);
+struct account *ua_account(const struct ua *ua);
+
+/* Accounts' media encryption, by menc id (NULL for none) */
+int         account_set_mediaenc(struct account *acc, const char *mencid);
+const char *account_mediaenc(const struct account *acc);
+const char *account_aor(const struct account *acc);
+
+/* Media streams */
+struct stream;
+struct stream *audio_strm(const struct audio *au);
+struct sdp_media *stream_sdpmedia(const struct stream *s);
+
+/*
+ * Media encryption. struct menc and the handler types are the same in
+ * baresip v1.0.0 and v1.1.0 (include/baresip.h of both tags compared);
+ * this is the one place that would hold a difference.
+ */
+struct menc_sess;
+struct menc_media;
+
+enum menc_event {
+	MENC_EVENT_SECURE,
+	MENC_EVENT_VERIFY_REQUEST,
+	MENC_EVENT_PEER_VERIFIED,
+};
+
+typedef void (menc_event_h)(enum menc_event event, const char *prm,
+			    struct stream *strm, void *arg);
+typedef void (menc_error_h)(int err, void *arg);
+typedef int  (menc_sess_h)(struct menc_sess **sessp, struct sdp_session *sdp,
+			   bool offerer, menc_event_h *eventh,
+			   menc_error_h *errorh, void *arg);
+typedef int  (menc_media_h)(struct menc_media **mp, struct menc_sess *sess,
+			    struct rtp_sock *rtp,
+			    struct udp_sock *rtpsock, struct udp_sock *rtcpsock,
+			    const struct sa *raddr_rtp,
+			    const struct sa *raddr_rtcp,
+			    struct sdp_media *sdpm,
+			    const struct stream *strm);
+
+struct menc {
+	struct le le;
+	const char *id;
+	const char *sdp_proto;
+	bool wait_secure;
+	menc_sess_h *sessh;
+	menc_media_h *mediah;
+};
+
+struct list *baresip_mencl(void);
+void menc_register(struct list *mencl, struct menc *menc);
+void menc_unregister(struct menc *menc);
+const struct menc *menc_find(const struct list *mencl, const char *id);
+
 #endif /* DOOR_HAVE_BARESIP_H */
 
 #endif /* DOOR_BARESIP_API_H */

@@ -230,4 +230,13 @@ int  rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 		       rfc4733_key_h *keyh, void *arg);
 
 
+/*
+ * Telephone-event DTMF read from each call's audio RTP (rtpdtmf.c) and
+ * put on baresip's event bus as CALL_DTMF_START/END, because baresip
+ * 1.1.0 loses every telephone-event after a call's first. module names
+ * the module in log lines. The first door module to call it owns it.
+ */
+int  rtpdtmf_init(const char *module);
+void rtpdtmf_close(void);
+
 #endif /* DOOR_H */

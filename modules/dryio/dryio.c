@@ -163,6 +163,10 @@ static int module_init(void)
 	if (err)
 		goto out;
 
+	err = rtpdtmf_init("dryio");
+	if (err)
+		goto out;
+
 	info("dryio: %u input%s, %u output%s\n",
 	     list_count(&inputs), list_count(&inputs) == 1 ? "" : "s",
 	     list_count(&outputs), list_count(&outputs) == 1 ? "" : "s");
@@ -181,6 +185,7 @@ static int module_close(void)
 {
 	struct le *le;
 
+	rtpdtmf_close();
 	dryio_cmd_close();
 	dryio_call_close();
 	dryio_msg_close();

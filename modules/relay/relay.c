@@ -164,6 +164,7 @@ static int module_init(void)
 	err  = dtmf_init(&dtmf_cfg, &relays);
 	err |= relay_cmd_init(&relays, remote);
 	err |= uag_event_register(ua_event_handler, NULL);
+	err |= rtpdtmf_init("relay");
 	if (err)
 		return err;
 
@@ -177,6 +178,7 @@ static int module_close(void)
 {
 	struct le *le;
 
+	rtpdtmf_close();
 	uag_event_unregister(ua_event_handler);
 	relay_cmd_close();
 	dtmf_close();

@@ -102,18 +102,27 @@ def _pause(ms):
     return f'  <pause milliseconds="{int(ms)}"/>\n'
 
 
+def pcap_step(path, wait_ms=0):
+    """Play a pcap's RTP to the door; sipp goes on at once, so wait_ms
+    should cover the pcap's length."""
+    return ('  <nop><action><exec play_pcap_audio="'
+            f'{escape(path)}"/></action></nop>\n'
+            + (_pause(wait_ms) if wait_ms else ""))
+
+
 def _pcap(digit):
     name = PCAP_KEYS.get(digit, digit)
-    return ('  <nop><action><exec play_pcap_audio="'
-            f'{PCAP_DIR}/dtmf_2833_{name}.pcap"/></action></nop>\n')
+    return pcap_step(f"{PCAP_DIR}/dtmf_2833_{name}.pcap")
 
 
 def dtmf_steps(digits, mode="rfc2833", gap_ms=DIGIT_MS, caller="caller",
                first_cseq=2):
     """Steps that send digits in an established call. A space in digits
-    is a pause of gap_ms*3 (for inter-digit timeout tests)."""
+    is a pause of gap_ms*3 (for inter-digit timeout tests). mode may be a
+    list giving each digit's mode."""
     out, cseq = "", first_cseq
-    for d in digits:
+    modes = [mode] * len(digits) if isinstance(mode, str) else list(mode)
+    for d, mode in zip(digits, modes):
         if d == " ":
             out += _pause(gap_ms * 3)
             continue
