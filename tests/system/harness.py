@@ -92,11 +92,12 @@ def read_line_file(path):
 
 class Baresip:
     """One baresip process. config: dict of extra config lines (values may
-    be lists for repeated keys). modules: our modules to load, by name."""
+    be lists for repeated keys). modules: our modules to load, by name;
+    system_modules: baresip's own, loaded before the accounts."""
 
     def __init__(self, workdir, modules=("relay",), config=None,
                  answermode="auto", user="door", extra_accounts=(),
-                 audio_source=None, name="door"):
+                 audio_source=None, name="door", system_modules=()):
         self.dir = os.path.join(str(workdir), name)
         os.makedirs(self.dir, exist_ok=True)
         self.name = name
@@ -106,6 +107,7 @@ class Baresip:
         self.user = user
         self.extra_accounts = list(extra_accounts)
         self.audio_source = audio_source
+        self.system_modules = list(system_modules)
         self.sip_port = free_sip_port()
         self.ctrl_port = free_port()
         while self.ctrl_port in (self.sip_port, self.sip_port + 1):
@@ -156,6 +158,9 @@ class Baresip:
             "module alsa.so",
             "module aufile.so",
             "module g711.so",
+        ]
+        lines += [f"module {m}.so" for m in self.system_modules]
+        lines += [
             "module account.so",
             "module_app menu.so",          # dial, accept, hangup commands
             "module_app ctrl_tcp.so",

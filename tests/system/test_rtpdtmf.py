@@ -121,3 +121,31 @@ def test_relay_opens_by_telephone_event(tmp_path, procs):
     # one code, right the first time: no key lost, none doubled
     assert [(r["action"], r["result"]) for r in recs
             if r["source"] == "dtmf"] == [("code", "ok"), ("open", "ok")]
+
+
+def test_account_with_srtp_keeps_it_and_is_warned_once(tmp_path, procs):
+    b = Baresip(tmp_path, modules=("relay", "dryio"),
+                system_modules=("srtp",), extra_accounts=[
+                    "<sip:secure@127.0.0.1>;regint=0;mediaenc=srtp"]).start()
+    procs.append(b)
+    b.wait_log("dryio:")
+    log = b.log()
+    warned = [l for l in log.splitlines() if "uses media encryption" in l]
+    assert len(warned) == 1, log
+    assert "sip:secure@127.0.0.1" in warned[0] and "'srtp'" in warned[0]
+    # the door's own account reads telephone-events
+    call(tmp_path, b, "1234#")
+    assert digits(b) == ("1234#", 5)
+
+
+def test_rmmod_gives_accounts_back_their_mediaenc(tmp_path, procs):
+    # unloaded, the module leaves no account with a mediaenc it took away
+    b = door(tmp_path, ("dryio",))
+    procs.append(b)
+    b.ok("rmmod", "dryio")
+    call(tmp_path, b, "1", mode="info")
+    assert digits(b) == ("1", 1)
+    log = b.log()
+    assert "mediaenc: door_dtmf" in log
+    assert "not found" not in log and "starting mediaenc" not in log
+    assert b.alive()
