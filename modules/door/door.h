@@ -219,15 +219,21 @@ struct rfc4733_rx {
 	size_t seenc;
 };
 
-/** A key press starts (end false) or ends (end true) */
-typedef void (rfc4733_key_h)(char key, bool end, void *arg);
+/* What one packet did: key presses starting (end false) or ending */
+struct rfc4733_keys {
+	struct {
+		char key;
+		bool end;
+	} v[3];
+	size_t n;
+};
 
 char rfc4733_key(uint8_t event);
 int  rfc4733_payload_decode(struct rfc4733_payload *pl, const uint8_t *p,
 			    size_t len);
 int  rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 		       bool marker, const uint8_t *p, size_t len,
-		       rfc4733_key_h *keyh, void *arg);
+		       struct rfc4733_keys *keys);
 
 
 /*

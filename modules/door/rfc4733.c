@@ -76,32 +76,46 @@ static void remember(struct rfc4733_rx *rx, uint32_t ts)
 }
 
 
-static void key_end(struct rfc4733_rx *rx, rfc4733_key_h *keyh, void *arg)
+static void key_add(struct rfc4733_keys *keys, char key, bool end)
+{
+	if (keys->n >= ARRAY_SIZE(keys->v))
+		return;
+
+	keys->v[keys->n].key = key;
+	keys->v[keys->n].end = end;
+	keys->n++;
+}
+
+
+static void key_end(struct rfc4733_rx *rx, struct rfc4733_keys *keys)
 {
 	if (!rx->active || rx->ended)
 		return;
 
 	rx->ended = true;
-	keyh(rx->key, true, arg);
+	key_add(keys, rx->key, true);
 }
 
 
 /**
  * Feed one telephone-event packet (its RTP header fields and payload).
- * keyh is called with end=false when a key press starts and end=true when
- * it ends, at most once each per press. Returns EBADMSG for a payload too
- * short to hold an event; packets of unknown events change nothing.
+ * keys gets, in order, each key press starting (end false) or ending (end
+ * true) with this packet, at most once each per press; all the state is
+ * updated before the caller acts on them. Returns EBADMSG for a payload
+ * too short to hold an event; packets of unknown events change nothing.
  */
 int rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 		      bool marker, const uint8_t *p, size_t len,
-		      rfc4733_key_h *keyh, void *arg)
+		      struct rfc4733_keys *keys)
 {
 	struct rfc4733_payload pl;
 	char key;
 	int err;
 
-	if (!rx || !keyh)
+	if (!rx || !keys)
 		return EINVAL;
+
+	keys->n = 0;
 
 	err = rfc4733_payload_decode(&pl, p, len);
 	if (err)
@@ -113,14 +127,14 @@ int rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 
 	/* a new sender (or a restarted one) forgets the old presses */
 	if (rx->active && ssrc != rx->ssrc) {
-		key_end(rx, keyh, arg);
+		key_end(rx, keys);
 		rx->active = false;
 		rx->seenc = 0;
 	}
 
 	if (rx->active && ts == rx->ts) {
 		if (pl.end && key == rx->key)
-			key_end(rx, keyh, arg);
+			key_end(rx, keys);
 		return 0;
 	}
 
@@ -130,7 +144,7 @@ int rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 		rx->ts = ts;
 		remember(rx, ts);
 		if (pl.end)
-			key_end(rx, keyh, arg);
+			key_end(rx, keys);
 		return 0;
 	}
 
@@ -138,7 +152,7 @@ int rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 		return 0;
 
 	/* a new press; one whose end packets were all lost ends here */
-	key_end(rx, keyh, arg);
+	key_end(rx, keys);
 
 	rx->active = true;
 	rx->ssrc   = ssrc;
@@ -147,9 +161,9 @@ int rfc4733_rx_packet(struct rfc4733_rx *rx, uint32_t ssrc, uint32_t ts,
 	rx->ended  = false;
 	remember(rx, ts);
 
-	keyh(key, false, arg);
+	key_add(keys, key, false);
 	if (pl.end)
-		key_end(rx, keyh, arg);
+		key_end(rx, keys);
 
 	return 0;
 }

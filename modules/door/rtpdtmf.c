@@ -87,11 +87,12 @@ static struct call *stream_call(const struct stream *strm, struct ua **uap)
 }
 
 
-static void key_handler(char key, bool end, void *arg)
+/* strm is only compared: a handler of an earlier key may have ended the
+   call, and freed the stream */
+static void key_raise(const struct stream *strm, char key, bool end)
 {
-	struct menc_media *mm = arg;
 	struct ua *ua = NULL;
-	struct call *call = stream_call(mm->strm, &ua);
+	struct call *call = stream_call(strm, &ua);
 
 	if (!call)
 		return;
@@ -107,11 +108,13 @@ static void key_handler(char key, bool end, void *arg)
 static bool recv_handler(struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct menc_media *mm = arg;
-	const struct sdp_media *sdpm = stream_sdpmedia(mm->strm);
+	const struct stream *strm = mm->strm;
+	const struct sdp_media *sdpm = stream_sdpmedia(strm);
 	const struct sdp_format *fmt;
+	struct rfc4733_keys keys;
 	struct rtp_header hdr;
 	const size_t pos = mb->pos;
-	size_t len;
+	size_t len, i;
 	(void)src;
 
 	if (rtp_hdr_decode(&hdr, mb) || hdr.ver != RTP_VERSION)
@@ -129,9 +132,15 @@ static bool recv_handler(struct sa *src, struct mbuf *mb, void *arg)
 	}
 
 	/* baresip ignores what it receives while it does not listen */
-	if (sdp_media_ldir(sdpm) & SDP_RECVONLY)
-		(void)rfc4733_rx_packet(&mm->rx, hdr.ssrc, hdr.ts, hdr.m,
-					mbuf_buf(mb), len, key_handler, mm);
+	if (!(sdp_media_ldir(sdpm) & SDP_RECVONLY) ||
+	    rfc4733_rx_packet(&mm->rx, hdr.ssrc, hdr.ts, hdr.m,
+			      mbuf_buf(mb), len, &keys))
+		return true;
+
+	/* from here mm may go: an event handler may end the call */
+	for (i = 0; i < keys.n; i++)
+		key_raise(strm, keys.v[i].key, keys.v[i].end);
+
 	return true;
 
  other:
