@@ -233,6 +233,7 @@ class Baresip:
                 if msg.get("response"):
                     self.responses.put(msg)
                 elif msg.get("event"):
+                    msg["_rx"] = time.monotonic()   # for latency figures
                     with self._lock:
                         self.events.append(msg)
 

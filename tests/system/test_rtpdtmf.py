@@ -7,6 +7,8 @@ tests count the events ctrl_tcp reports: each key press exactly once.
 """
 import json
 import os
+import socket
+import time
 
 import pytest
 
@@ -149,3 +151,72 @@ def test_rmmod_gives_accounts_back_their_mediaenc(tmp_path, procs):
     assert "mediaenc: door_dtmf" in log
     assert "not found" not in log and "starting mediaenc" not in log
     assert b.alive()
+
+
+def free_rtp_port():
+    """An even UDP port whose next one is free too (RTP and RTCP)"""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1] & ~1
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free RTP port pair")
+
+
+def key_latencies(tmp_path, modules, presses=20):
+    """Send presses straight to the door's RTP port as a phone does
+    (start, updates every 20 ms, three ends); for each, the time from its
+    first packet to CALL_DTMF_START on ctrl_tcp, in ms."""
+    port = free_rtp_port()
+    b = door(tmp_path, modules, {"rtp_ports": f"{port}-{port + 1}"},
+             name="-".join(modules) or "baresip")
+    s = Sipp(tmp_path, uac_call("", hold_ms=presses * 300 + 2000),
+             f"127.0.0.1:{b.sip_port}", name=f"sipp{len(modules)}",
+             extra_args=["-s", b.user]).start()
+    lat = []
+    try:
+        b.wait_event("CALL_ESTABLISHED", timeout=10)
+        te = TelephoneEvents(ssrc=0x1a7e0001)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for i in range(presses):
+                te.packets = []
+                te.press(0, 8000 + i * 2400, str(i % 10), ms=100)
+                since = len(b.events)
+                t0 = time.monotonic()
+                for t, rtp in te.packets:
+                    wait = t0 + t - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    tx.sendto(rtp, ("127.0.0.1", port))
+                ev = b.wait_event("CALL_DTMF_START", timeout=2, since=since,
+                                  param=str(i % 10))
+                lat.append((ev["_rx"] - t0) * 1000)
+                time.sleep(0.1)
+    finally:
+        s.wait()
+        b.stop()
+    return lat
+
+
+def test_latency_figure(tmp_path):
+    """Prints the delay from a key's first packet to its event, through
+    the modules and (where baresip 1.0.0 delivers every key) through
+    baresip itself; asserts only that every key arrives."""
+    ours = sorted(key_latencies(tmp_path, ("dryio",)))
+    line = (f"telephone-event to CALL_DTMF_START, {len(ours)} presses:"
+            f" door modules median {ours[len(ours) // 2]:.1f} ms,"
+            f" max {ours[-1]:.1f} ms")
+    try:
+        theirs = sorted(key_latencies(tmp_path, ()))
+        line += (f"; baresip alone median {theirs[len(theirs) // 2]:.1f}"
+                 f" ms, max {theirs[-1]:.1f} ms")
+    except AssertionError:
+        line += "; baresip alone loses keys (baresip 1.1.0)"
+    print(line)
