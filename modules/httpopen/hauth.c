@@ -6,10 +6,12 @@
  * again and again for five minutes, so a sniffed request could be
  * replayed to open the door. Only its Digest header parser is used here.
  *
- * A nonce is the time it was issued and a random salt (16 hex digits
- * each) followed by HMAC-SHA1(key, time salt ":" realm): it needs no
- * state to verify, expires by itself, and no two challenges share one. The highest nonce count accepted per nonce is remembered, so
- * each (nonce, nc) opens at most once.
+ * A nonce is a random salt, the issue time and a serial number that never
+ * repeats (both encrypted with a pad drawn from HMAC-SHA1(key, salt), so
+ * the nonce shows no clock and no count), and a MAC over all of it: it
+ * needs no state to verify, expires by itself and no two challenges share
+ * one. Which nonce counts were used is in replay.c: each (nonce, nc) opens
+ * at most once.
  */
 #include <string.h>
 #include <strings.h>
@@ -18,16 +20,13 @@
 
 enum {
 	KEY_SIZE = 32,
-	MAC_SIZE = 20,
-	NONCE_LEN = 32 + 2 * MAC_SIZE,
-	SEEN_MAX = 64,
+	SHA1_SIZE = 20,
+	SALT_SIZE = 8,
+	SECRET_SIZE = 12,        /* issue time (4 bytes), serial (8 bytes) */
+	MAC_SIZE = 16,
+	NONCE_SIZE = SALT_SIZE + SECRET_SIZE + MAC_SIZE,
+	NONCE_LEN = 2 * NONCE_SIZE,
 	BASIC_MAX = 512,
-};
-
-struct seen {
-	char nonce[NONCE_LEN + 1];
-	uint64_t issued;
-	uint32_t nc;
 };
 
 struct hauth {
@@ -36,8 +35,8 @@ struct hauth {
 	char *pass;
 	uint8_t ha1[MD5_SIZE];
 	uint8_t key[KEY_SIZE];
-	struct seen seen[SEEN_MAX];
-	uint64_t forgotten;      /* latest issue time pushed out unexpired */
+	uint64_t serial;         /* of the next nonce */
+	struct replay *replay;
 };
 
 
@@ -53,6 +52,7 @@ static void hauth_destructor(void *data)
 	mem_deref(ha->realm);
 	mem_deref(ha->user);
 	mem_deref(ha->pass);
+	mem_deref(ha->replay);
 }
 
 
@@ -126,6 +126,8 @@ int hauth_alloc(struct hauth **hap, const char *realm, const char *user,
 	else
 		rand_bytes(ha->key, sizeof(ha->key));
 
+	err = replay_alloc(&ha->replay, HAUTH_NONCE_TTL);
+
  out:
 	if (err)
 		mem_deref(ha);
@@ -136,41 +138,86 @@ int hauth_alloc(struct hauth **hap, const char *realm, const char *user,
 }
 
 
-static void nonce_mac(const struct hauth *ha, uint64_t issued,
-		      uint64_t salt, uint8_t *mac)
+/* HMAC-SHA1(key, tag salt data realm), truncated to len bytes */
+static void nonce_prf(const struct hauth *ha, char tag, const uint8_t *salt,
+		      const uint8_t *data, size_t dlen, uint8_t *out,
+		      size_t len)
 {
-	char data[128];
-	int n;
+	uint8_t buf[1 + SALT_SIZE + SECRET_SIZE + 64], mac[SHA1_SIZE];
+	size_t rlen = MIN(strlen(ha->realm), 64), n = 0;
 
-	n = re_snprintf(data, sizeof(data), "%016llx%016llx:%s",
-			(unsigned long long)issued,
-			(unsigned long long)salt, ha->realm);
-	if (n < 0)
-		n = 0;
+	buf[n++] = (uint8_t)tag;
+	memcpy(buf + n, salt, SALT_SIZE);
+	n += SALT_SIZE;
+	memcpy(buf + n, data, dlen);
+	n += dlen;
+	memcpy(buf + n, ha->realm, rlen);
+	n += rlen;
 
-	hmac_sha1(ha->key, sizeof(ha->key), (const uint8_t *)data,
-		  (size_t)n, mac, MAC_SIZE);
+	hmac_sha1(ha->key, sizeof(ha->key), buf, n, mac, sizeof(mac));
+	memcpy(out, mac, len);
 }
 
 
-int hauth_nonce(const struct hauth *ha, uint64_t now, char *buf, size_t sz)
+/* The secret part of a nonce: issue time (seconds) and serial number */
+static void secret_pack(uint8_t *b, uint32_t issued, uint64_t serial)
 {
-	uint8_t mac[MAC_SIZE];
-	uint64_t salt = rand_u64();
+	int i;
+
+	for (i = 0; i < 4; i++)
+		b[i] = (uint8_t)(issued >> (24 - 8 * i));
+	for (i = 0; i < 8; i++)
+		b[4 + i] = (uint8_t)(serial >> (56 - 8 * i));
+}
+
+
+static void secret_unpack(const uint8_t *b, uint32_t *issued,
+			  uint64_t *serial)
+{
+	int i;
+
+	*issued = 0;
+	*serial = 0;
+	for (i = 0; i < 4; i++)
+		*issued = *issued << 8 | b[i];
+	for (i = 0; i < 8; i++)
+		*serial = *serial << 8 | b[4 + i];
+}
+
+
+/* Encrypts or decrypts in place: XOR with the salt's pad */
+static void secret_crypt(const struct hauth *ha, const uint8_t *salt,
+			 uint8_t *secret)
+{
+	uint8_t pad[SECRET_SIZE];
+	size_t i;
+
+	nonce_prf(ha, 'E', salt, NULL, 0, pad, sizeof(pad));
+	for (i = 0; i < sizeof(pad); i++)
+		secret[i] ^= pad[i];
+}
+
+
+int hauth_nonce(struct hauth *ha, uint64_t now, char *buf, size_t sz)
+{
+	uint8_t n[NONCE_SIZE];
+	uint8_t *salt = n, *secret = n + SALT_SIZE;
 
 	if (!ha || !buf || sz < NONCE_LEN + 1)
 		return EINVAL;
 
-	nonce_mac(ha, now, salt, mac);
+	rand_bytes(salt, SALT_SIZE);
+	secret_pack(secret, (uint32_t)now, ha->serial++);
+	secret_crypt(ha, salt, secret);
+	nonce_prf(ha, 'M', salt, secret, SECRET_SIZE,
+		  n + SALT_SIZE + SECRET_SIZE, MAC_SIZE);
 
-	return re_snprintf(buf, sz, "%016llx%016llx%w",
-			   (unsigned long long)now, (unsigned long long)salt,
-			   mac, sizeof(mac)) < 0 ? ENOMEM : 0;
+	return re_snprintf(buf, sz, "%w", n, sizeof(n)) < 0 ? ENOMEM : 0;
 }
 
 
 /** WWW-Authenticate header lines for the schemes offered, Digest first */
-int hauth_challenge(struct re_printf *pf, const struct hauth *ha,
+int hauth_challenge(struct re_printf *pf, struct hauth *ha,
 		    unsigned schemes, bool stale, uint64_t now)
 {
 	char nonce[NONCE_LEN + 1];
@@ -289,67 +336,6 @@ static bool is_hex(const struct pl *pl, size_t len)
 }
 
 
-static struct seen *seen_find(struct hauth *ha, const struct pl *nonce)
-{
-	size_t i;
-
-	for (i = 0; i < SEEN_MAX; i++) {
-		if (ha->seen[i].nonce[0] &&
-		    !pl_strcmp(nonce, ha->seen[i].nonce))
-			return &ha->seen[i];
-	}
-
-	return NULL;
-}
-
-
-/*
- * Nonce counts must rise; a count already used is a replay. A nonce
- * pushed out of the table while still valid could be replayed from
- * then on, so every nonce issued no later than it is refused as stale:
- * the client takes a new challenge, an eavesdropper gets nothing.
- */
-static enum hauth_result seen_accept(struct hauth *ha,
-				     const struct pl *nonce, uint64_t issued,
-				     uint32_t nc, uint64_t now)
-{
-	struct seen *s = seen_find(ha, nonce);
-	size_t i;
-
-	if (s) {
-		if (nc <= s->nc)
-			return HAUTH_FAIL;
-		s->nc = nc;
-		return HAUTH_OK;
-	}
-
-	if (ha->forgotten && issued <= ha->forgotten)
-		return HAUTH_STALE;
-
-	/* a free or expired slot, else the oldest nonce makes room */
-	s = &ha->seen[0];
-	for (i = 0; i < SEEN_MAX; i++) {
-		struct seen *c = &ha->seen[i];
-
-		if (!c->nonce[0] || c->issued + HAUTH_NONCE_TTL < now) {
-			s = c;
-			break;
-		}
-		if (c->issued < s->issued)
-			s = c;
-	}
-
-	if (s->nonce[0] && s->issued + HAUTH_NONCE_TTL >= now &&
-	    s->issued > ha->forgotten)
-		ha->forgotten = s->issued;
-
-	(void)pl_strcpy(nonce, s->nonce, sizeof(s->nonce));
-	s->issued = issued;
-	s->nc = nc;
-	return HAUTH_OK;
-}
-
-
 /**
  * The response a client must send (RFC 7616 3.4.1, qop=auth), as 32
  * lower-case hex digits into hex[33]
@@ -383,11 +369,11 @@ static enum hauth_result check_digest(struct hauth *ha,
 				      char *user, size_t usz)
 {
 	struct httpauth_digest_resp resp;
-	uint8_t mac[MAC_SIZE], given_mac[MAC_SIZE];
+	uint8_t n[NONCE_SIZE], mac[MAC_SIZE];
+	uint8_t *salt = n, *secret = n + SALT_SIZE;
 	char expect[2 * MD5_SIZE + 1], given[2 * MD5_SIZE + 1];
-	struct pl ts, salt;
-	uint64_t issued;
-	uint32_t nc;
+	uint32_t issued, nc;
+	uint64_t serial;
 	bool ok;
 	size_t i;
 
@@ -404,18 +390,17 @@ static enum hauth_result check_digest(struct hauth *ha,
 	    pl_cmp(&resp.uri, uri))
 		return HAUTH_FAIL;
 
-	ts.p = resp.nonce.p;
-	ts.l = 16;
-	salt.p = resp.nonce.p + 16;
-	salt.l = 16;
-	issued = pl_x64(&ts);
-	nonce_mac(ha, issued, pl_x64(&salt), mac);
-	for (i = 0; i < MAC_SIZE; i++) {
-		given_mac[i] = (uint8_t)(ch_hex(resp.nonce.p[32 + 2*i]) << 4 |
-					 ch_hex(resp.nonce.p[33 + 2*i]));
+	for (i = 0; i < NONCE_SIZE; i++) {
+		n[i] = (uint8_t)(ch_hex(resp.nonce.p[2*i]) << 4 |
+				 ch_hex(resp.nonce.p[2*i + 1]));
 	}
-	if (!hauth_ct_equal(given_mac, sizeof(given_mac), mac, sizeof(mac)))
+	nonce_prf(ha, 'M', salt, secret, SECRET_SIZE, mac, sizeof(mac));
+	if (!hauth_ct_equal(n + SALT_SIZE + SECRET_SIZE, MAC_SIZE,
+			    mac, sizeof(mac)))
 		return HAUTH_FAIL;    /* a nonce we never issued */
+
+	secret_crypt(ha, salt, secret);
+	secret_unpack(secret, &issued, &serial);
 
 	if (hauth_digest_expect(expect, ha->ha1, method, uri, &resp.nonce,
 				&resp.nc, &resp.cnonce, &resp.qop))
@@ -436,7 +421,41 @@ static enum hauth_result check_digest(struct hauth *ha,
 
 	nc = (uint32_t)pl_x32(&resp.nc);
 
-	return seen_accept(ha, &resp.nonce, issued, nc, now);
+	return replay_accept(ha->replay, serial, issued, nc, now);
+}
+
+
+/*
+ * "Scheme credentials", anchored: optional white space, then the scheme's
+ * letters from there on, white space, something. A header that starts
+ * with anything else ("\x01 Basic ...") is malformed, not searched for a
+ * scheme further on.
+ */
+static int scheme_split(const struct pl *hval, struct pl *scheme,
+			struct pl *cred)
+{
+	const char *p = hval->p, *end = hval->p + hval->l;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		++p;
+
+	scheme->p = p;
+	while (p < end && isalpha((unsigned char)*p))
+		++p;
+	scheme->l = (size_t)(p - scheme->p);
+
+	if (!scheme->l || p == end || (*p != ' ' && *p != '\t'))
+		return EBADMSG;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		++p;
+	if (p == end)
+		return EBADMSG;
+
+	cred->p = p;
+	cred->l = (size_t)(end - p);
+
+	return 0;
 }
 
 
@@ -458,8 +477,7 @@ enum hauth_result hauth_check(struct hauth *ha, const struct pl *hval,
 	if (!ha || !hval || !pl_isset(hval) || !method || !uri || !user)
 		return HAUTH_NONE;
 
-	if (re_regex(hval->p, hval->l, "[ \t]*[a-z]+[ \t]+[^]+", NULL,
-		     &scheme, NULL, &cred))
+	if (scheme_split(hval, &scheme, &cred))
 		return HAUTH_FAIL;
 
 	if (!pl_strcasecmp(&scheme, "Basic")) {
@@ -481,4 +499,11 @@ enum hauth_result hauth_check(struct hauth *ha, const struct pl *hval,
 	}
 
 	return HAUTH_NONE;
+}
+
+
+/** Bytes held to refuse replays */
+size_t hauth_replay_bytes(const struct hauth *ha)
+{
+	return ha ? replay_bytes(ha->replay) : 0;
 }

@@ -11,7 +11,7 @@
 #include "httpopen.h"
 
 enum {
-	LOCKOUT_ENTRIES = 256,
+	LOCKOUT_ENTRIES = 1024,
 	FIELD_MAX = 1024,
 };
 

@@ -46,13 +46,14 @@ struct netlist;
 int  netlist_alloc(struct netlist **nlp, const char *spec);
 bool netlist_isempty(const struct netlist *nl);
 bool netlist_match(const struct netlist *nl, const struct sa *addr);
+int  netlist_client_key(const struct sa *addr, uint8_t key[16]);
 
 
 /*
  * HTTP authentication (hauth.c): RFC 7617 Basic and RFC 7616 Digest
- * (MD5, qop=auth). Nonces carry their time and an HMAC, so the server
- * keeps no state per challenge; the nonce counts seen are remembered so a
- * captured request cannot be replayed.
+ * (MD5, qop=auth). Nonces carry their (encrypted) time and serial and an
+ * HMAC, so the server keeps no state per challenge; replay.c remembers
+ * the nonce counts used so a captured request cannot be replayed.
  */
 enum hauth_result {
 	HAUTH_OK = 0,
@@ -72,7 +73,7 @@ struct hauth;
 
 int  hauth_alloc(struct hauth **hap, const char *realm, const char *user,
 		 const char *pass, const uint8_t *key, size_t keylen);
-int  hauth_challenge(struct re_printf *pf, const struct hauth *ha,
+int  hauth_challenge(struct re_printf *pf, struct hauth *ha,
 		     unsigned schemes, bool stale, uint64_t now);
 enum hauth_result hauth_check(struct hauth *ha, const struct pl *hval,
 			      unsigned schemes, const struct pl *method,
@@ -84,11 +85,19 @@ int  hauth_digest_expect(char *hex, const uint8_t *ha1,
 			 const struct pl *method, const struct pl *uri,
 			 const struct pl *nonce, const struct pl *nc,
 			 const struct pl *cnonce, const struct pl *qop);
-int  hauth_nonce(const struct hauth *ha, uint64_t now, char *buf,
-		 size_t sz);
+int  hauth_nonce(struct hauth *ha, uint64_t now, char *buf, size_t sz);
 bool hauth_ct_equal(const void *given, size_t glen,
 		    const void *secret, size_t slen);
 void hauth_sanitize(char *dst, size_t sz, const char *src, size_t len);
+
+
+struct replay;
+
+int  replay_alloc(struct replay **rpp, uint32_t ttl);
+enum hauth_result replay_accept(struct replay *rp, uint64_t serial,
+				uint64_t issued, uint32_t nc, uint64_t now);
+size_t replay_bytes(const struct replay *rp);
+size_t hauth_replay_bytes(const struct hauth *ha);
 
 
 /*
@@ -137,7 +146,7 @@ struct reply {
 	const char *reason;
 	const char *error;        /* NULL on success */
 	struct mbuf *body;        /* extra JSON members, may be NULL */
-	const struct hauth *auth; /* set for 401: the challenges */
+	struct hauth *auth;       /* set for 401: the challenges */
 	unsigned schemes;
 	bool stale;
 	uint32_t retry_after;     /* seconds, for 429 */

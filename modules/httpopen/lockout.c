@@ -4,7 +4,10 @@
  * max_fail failures within one period lock the address for one period.
  * IPv6 clients are counted per /64, since one host usually owns a whole
  * /64 and could otherwise rotate addresses. The table is bounded: when it
- * is full the entry touched longest ago makes room.
+ * is full the unlocked entry touched longest ago makes room. A locked
+ * entry never does: were every entry locked, the failures of addresses
+ * not in the table count together in one shared entry, which locks them
+ * all, so many addresses buy an attacker no extra guesses.
  */
 #include <string.h>
 #include "httpopen.h"
@@ -24,6 +27,7 @@ struct lockout {
 	uint32_t max_fail;
 	uint32_t period;
 	size_t max_entries;
+	struct entry others;     /* not in the list; see above */
 };
 
 
@@ -35,46 +39,12 @@ static void lockout_destructor(void *data)
 }
 
 
-static int addr_key(const struct sa *sa, uint8_t *key)
-{
-	static const uint8_t mapped[12] = {0,0,0,0,0,0,0,0,0,0,0xff,0xff};
-
-	memset(key, 0, 16);
-
-	switch (sa_af(sa)) {
-
-	case AF_INET: {
-		uint32_t a = sa_in(sa);
-
-		key[0] = (uint8_t)(a >> 24);
-		key[1] = (uint8_t)(a >> 16);
-		key[2] = (uint8_t)(a >> 8);
-		key[3] = (uint8_t)a;
-		return AF_INET;
-	}
-
-	case AF_INET6:
-		sa_in6(sa, key);
-		if (!memcmp(key, mapped, sizeof(mapped))) {
-			memmove(key, key + 12, 4);
-			memset(key + 4, 0, 12);
-			return AF_INET;
-		}
-		memset(key + 8, 0, 8);
-		return AF_INET6;
-
-	default:
-		return 0;
-	}
-}
-
-
 static struct entry *entry_find(const struct lockout *lo,
 				const struct sa *addr)
 {
 	uint8_t key[16];
 	struct le *le;
-	int af = addr_key(addr, key);
+	int af = netlist_client_key(addr, key);
 
 	LIST_FOREACH(&lo->entries, le) {
 		struct entry *e = le->data;
@@ -112,15 +82,44 @@ int lockout_alloc(struct lockout **lop, uint32_t max_fail,
 static void expire(struct lockout *lo, uint64_t now)
 {
 	struct le *le = lo->entries.head;
+	struct entry *e;
 
 	while (le) {
-		struct entry *e = le->data;
-
+		e = le->data;
 		le = le->next;
 
 		if (e->until ? now >= e->until : now - e->first >= lo->period)
 			mem_deref(e);
 	}
+
+	e = &lo->others;
+	if (e->until ? now >= e->until : now - e->first >= lo->period)
+		memset(e, 0, sizeof(*e));
+}
+
+
+static void entry_destructor(void *data)
+{
+	struct entry *e = data;
+
+	list_unlink(&e->le);
+}
+
+
+/* The entry for addr; when there is none, the shared one while it holds
+ * a lock (see above) */
+static struct entry *entry_lookup(struct lockout *lo, const struct sa *addr,
+				  uint64_t now)
+{
+	struct entry *e = entry_find(lo, addr);
+
+	if (e)
+		return e;
+
+	if (lo->others.until && now >= lo->others.until)
+		memset(&lo->others, 0, sizeof(lo->others));
+
+	return lo->others.until ? &lo->others : NULL;
 }
 
 
@@ -133,12 +132,15 @@ bool lockout_locked(struct lockout *lo, const struct sa *addr, uint64_t now,
 	if (!lo || !addr)
 		return false;
 
-	e = entry_find(lo, addr);
+	e = entry_lookup(lo, addr, now);
 	if (!e || !e->until)
 		return false;
 
 	if (now >= e->until) {
-		mem_deref(e);
+		if (e == &lo->others)
+			memset(e, 0, sizeof(*e));
+		else
+			mem_deref(e);
 		return false;
 	}
 
@@ -149,11 +151,38 @@ bool lockout_locked(struct lockout *lo, const struct sa *addr, uint64_t now,
 }
 
 
-static void entry_destructor(void *data)
+/* A new entry for addr: the oldest unlocked entry makes room when the
+ * table is full; NULL when every entry holds a lock */
+static struct entry *entry_new(struct lockout *lo, const struct sa *addr,
+			       uint64_t now)
 {
-	struct entry *e = data;
+	struct entry *e;
 
-	list_unlink(&e->le);
+	if (list_count(&lo->entries) >= lo->max_entries) {
+		struct entry *oldest = NULL;
+		struct le *le;
+
+		LIST_FOREACH(&lo->entries, le) {
+			struct entry *c = le->data;
+
+			if (!c->until && (!oldest || c->touched <
+					  oldest->touched))
+				oldest = c;
+		}
+		if (!oldest)
+			return NULL;
+		mem_deref(oldest);
+	}
+
+	e = mem_zalloc(sizeof(*e), entry_destructor);
+	if (!e)
+		return NULL;
+
+	e->af = netlist_client_key(addr, e->key);
+	e->first = now;
+	list_append(&lo->entries, &e->le, e);
+
+	return e;
 }
 
 
@@ -168,27 +197,12 @@ bool lockout_fail(struct lockout *lo, const struct sa *addr, uint64_t now)
 	expire(lo, now);
 
 	e = entry_find(lo, addr);
+	if (!e)
+		e = entry_new(lo, addr, now);
 	if (!e) {
-		if (list_count(&lo->entries) >= lo->max_entries) {
-			struct le *le, *oldest = NULL;
-
-			LIST_FOREACH(&lo->entries, le) {
-				const struct entry *c = le->data;
-
-				if (!oldest || c->touched <
-				    ((struct entry *)oldest->data)->touched)
-					oldest = le;
-			}
-			mem_deref(oldest->data);
-		}
-
-		e = mem_zalloc(sizeof(*e), entry_destructor);
-		if (!e)
-			return false;
-
-		e->af = addr_key(addr, e->key);
-		e->first = now;
-		list_append(&lo->entries, &e->le, e);
+		e = &lo->others;
+		if (!e->fails && !e->until)
+			e->first = now;
 	}
 
 	e->touched = now;

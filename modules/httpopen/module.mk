@@ -7,4 +7,5 @@ DEPS += curl openssl sip-tester python3-pytest
 
 # the pure logic, linked alone into the unit test
 test_httpopen_SRCS += modules/httpopen/query.c modules/httpopen/netlist.c \
-	modules/httpopen/hauth.c modules/httpopen/lockout.c
+	modules/httpopen/hauth.c modules/httpopen/lockout.c \
+	modules/httpopen/replay.c

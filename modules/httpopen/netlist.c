@@ -59,6 +59,26 @@ static int addr_bytes(const struct sa *sa, uint8_t *b)
 }
 
 
+/**
+ * What counts as one client for lock-outs and connection caps: an IPv4
+ * address, or an IPv6 /64 (one host usually owns a whole /64 and could
+ * otherwise rotate addresses). Returns the family, 0 if none.
+ */
+int netlist_client_key(const struct sa *addr, uint8_t key[16])
+{
+	int af;
+
+	memset(key, 0, 16);
+	af = addr_bytes(addr, key);
+	if (af == AF_INET)
+		memset(key + 4, 0, 12);
+	else if (af == AF_INET6)
+		memset(key + 8, 0, 8);
+
+	return af;
+}
+
+
 static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
 {
 	unsigned whole = bits / 8, rest = bits % 8;

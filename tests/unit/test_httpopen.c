@@ -596,7 +596,7 @@ static int print_mbuf(const char *p, size_t size, void *arg)
 }
 
 
-static char *challenge(const struct hauth *ha, unsigned schemes, bool stale,
+static char *challenge(struct hauth *ha, unsigned schemes, bool stale,
 		       uint64_t now)
 {
 	struct mbuf *mb = mbuf_alloc(256);
@@ -645,6 +645,142 @@ static void test_challenge(void **state)
 	assert_null(strstr(c, "Digest"));
 	assert_non_null(strstr(c, "Basic realm="));
 	mem_deref(c);
+
+	mem_deref(ha);
+}
+
+
+/* The scheme starts the header: junk before it is not skipped over */
+static void test_scheme_anchored(void **state)
+{
+	const unsigned both = HAUTH_BASIC | HAUTH_DIGEST;
+	struct hauth *ha = aladdin();
+	char user[HAUTH_USER_MAX];
+	static const char *bad[] = {
+		"\x01 Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		"x Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		"\x01" "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		", Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		"Basic\x01" "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		"Bas1c QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		"Basic",
+		"Basic \t ",
+	};
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_not_equal(HAUTH_OK, check(ha, bad[i], both, "/", 0,
+						     user));
+
+	/* white space before the scheme and tabs are fine */
+	assert_int_equal(HAUTH_OK, check(ha, " \tBasic\tQWxhZGRpbjpvcGVuIHNl"
+					 "c2FtZQ==", both, "/", 0, user));
+
+	mem_deref(ha);
+}
+
+
+/* A nonce shows neither the time it was issued nor how many came
+ * before: two taken at the same moment share no part */
+static void test_nonce_hides_clock(void **state)
+{
+	struct hauth *ha = aladdin();
+	char a[80], b[80], t[24];
+	const uint64_t times[] = {0, 1000, 86400, 1234567};
+	size_t i, j;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(times); i++) {
+		assert_int_equal(0, hauth_nonce(ha, times[i], a, sizeof(a)));
+		assert_int_equal(0, hauth_nonce(ha, times[i], b, sizeof(b)));
+		assert_int_equal(72, strlen(a));
+
+		/* the issue time as the old nonces carried it, and as 8 */
+		(void)re_snprintf(t, sizeof(t), "%016llx",
+				  (unsigned long long)times[i]);
+		assert_null(strstr(a, t));
+		(void)re_snprintf(t, sizeof(t), "%08llx",
+				  (unsigned long long)times[i]);
+		assert_null(strstr(a, t));
+
+		/* every 8-hex-digit field differs between the two */
+		for (j = 0; j < 72; j += 8)
+			assert_memory_not_equal(a + j, b + j, 8);
+	}
+
+	mem_deref(ha);
+}
+
+
+/*
+ * Digest at any rate: 100000 logins from many clients, each on its own
+ * challenge, interleaved with three challenges nobody answers per login,
+ * over 20 s; some clients keep their nonce and count up. Not one valid
+ * login fails, and a captured request is refused every time.
+ */
+static void test_digest_any_rate(void **state)
+{
+	const char *uri = "/fcgi/OpenDoor?action=OpenDoor&DoorNum=1";
+	struct hauth *ha = aladdin();
+	char nonce[80], flood[80], kept[80], hdr[1024], user[HAUTH_USER_MAX];
+	char captured[1024], nc[16];
+	const uint64_t t0 = 100000;
+	unsigned i, k, fails = 0, replays_ok = 0;
+	uint32_t kept_nc = 0;
+	(void)state;
+
+	assert_int_equal(0, hauth_nonce(ha, t0, kept, sizeof(kept)));
+
+	for (i = 0; i < 100000; i++) {
+		uint64_t now = t0 + i / 5000;
+
+		for (k = 0; k < 3; k++)
+			assert_int_equal(0, hauth_nonce(ha, now, flood,
+							sizeof(flood)));
+
+		assert_int_equal(0, hauth_nonce(ha, now, nonce,
+						sizeof(nonce)));
+		digest_header(hdr, sizeof(hdr), "Aladdin", "open sesame", uri,
+			      nonce, "00000001");
+		if (check(ha, hdr, HAUTH_DIGEST, uri, now, user) != HAUTH_OK)
+			++fails;
+
+		if (i == 10)
+			str_ncpy(captured, hdr, sizeof(captured));
+		if (i > 10 && i % 997 == 0 &&
+		    check(ha, captured, HAUTH_DIGEST, uri, now, user) ==
+		    HAUTH_OK)
+			++replays_ok;
+
+		/* a keep-alive client: one nonce, the count going up, a new
+		 * nonce once the old one is stale */
+		if (i % 101 == 0) {
+			(void)re_snprintf(nc, sizeof(nc), "%08x", ++kept_nc);
+			digest_header(hdr, sizeof(hdr), "Aladdin",
+				      "open sesame", uri, kept, nc);
+			switch (check(ha, hdr, HAUTH_DIGEST, uri, now, user)) {
+
+			case HAUTH_OK:
+				break;
+
+			case HAUTH_STALE:
+				assert_int_equal(0, hauth_nonce(ha, now, kept,
+								sizeof(kept)));
+				kept_nc = 0;
+				break;
+
+			default:
+				++fails;
+				break;
+			}
+		}
+	}
+
+	assert_int_equal(0, fails);
+	assert_int_equal(0, replays_ok);
+	/* 400000 nonces issued: about 50 KiB of bits, no table of nonces */
+	assert_true(hauth_replay_bytes(ha) < 256 * 1024);
 
 	mem_deref(ha);
 }
@@ -761,6 +897,58 @@ static void test_lockout_bounded(void **state)
 }
 
 
+/* Failures from many other addresses never push out a locked one; when
+ * every entry holds a lock, the addresses left outside share one */
+static void test_lockout_locked_kept(void **state)
+{
+	struct lockout *lo = NULL;
+	struct sa a = addr("192.0.2.1"), b = addr("192.0.2.2");
+	char buf[32];
+	struct sa sa;
+	int i, j;
+	(void)state;
+
+	assert_int_equal(0, lockout_alloc(&lo, 2, 60000, 8));
+
+	(void)lockout_fail(lo, &a, 0);
+	assert_true(lockout_fail(lo, &a, 1));
+
+	for (i = 0; i < 256; i++) {
+		(void)re_snprintf(buf, sizeof(buf), "10.0.%d.%d", i / 200,
+				  i % 200);
+		assert_int_equal(0, sa_set_str(&sa, buf, 0));
+		(void)lockout_fail(lo, &sa, 10 + (uint64_t)i);
+	}
+	assert_true(lockout_locked(lo, &a, 1000, NULL));
+	assert_true(lockout_count(lo) <= 8);
+
+	/* every entry locked (a plus seven more) */
+	for (i = 0; i < 7; i++) {
+		(void)re_snprintf(buf, sizeof(buf), "10.1.0.%d", i);
+		assert_int_equal(0, sa_set_str(&sa, buf, 0));
+		for (j = 0; j < 2; j++)
+			(void)lockout_fail(lo, &sa, 2000);
+		assert_true(lockout_locked(lo, &sa, 2000, NULL));
+	}
+	assert_int_equal(8, lockout_count(lo));
+	assert_true(lockout_locked(lo, &a, 2000, NULL));
+
+	/* two more failures from outside the table lock the outsiders */
+	assert_false(lockout_locked(lo, &b, 2000, NULL));
+	assert_false(lockout_fail(lo, &b, 2000));
+	assert_int_equal(0, sa_set_str(&sa, "10.2.0.1", 0));
+	assert_true(lockout_fail(lo, &sa, 2001));
+	assert_true(lockout_locked(lo, &b, 2002, NULL));
+	assert_true(lockout_locked(lo, &sa, 2002, NULL));
+	assert_int_equal(8, lockout_count(lo));
+
+	/* ... for one period, like any lock */
+	assert_false(lockout_locked(lo, &b, 62001, NULL));
+
+	mem_deref(lo);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +970,10 @@ int main(void)
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_lockout_v6),
 		cmocka_unit_test(test_lockout_bounded),
+		cmocka_unit_test(test_lockout_locked_kept),
+		cmocka_unit_test(test_scheme_anchored),
+		cmocka_unit_test(test_nonce_hides_clock),
+		cmocka_unit_test(test_digest_any_rate),
 	};
 
 	return cmocka_run_group_tests_name("httpopen", tests, NULL, NULL);
