@@ -24,7 +24,7 @@ static void httpopen_destructor(void *data)
 {
 	struct httpopen *h = data;
 
-	mem_deref(h->sock);
+	mem_deref(h->srv);
 	mem_deref(h->allow);
 	mem_deref(h->auth);
 	mem_deref(h->lockout);
@@ -185,12 +185,8 @@ static int module_init(void)
 	if (err)
 		goto out;
 
-	if (ho->cfg.cert)
-		err = https_listen(&ho->sock, &ho->cfg.laddr, ho->cfg.cert,
-				   request_handler, ho);
-	else
-		err = http_listen(&ho->sock, &ho->cfg.laddr,
-				  request_handler, ho);
+	err = hserver_alloc(&ho->srv, &ho->cfg.laddr, ho->cfg.cert,
+			    ho->allow, request_handler, request_refused, ho);
 	if (err) {
 		warning("httpopen: cannot serve %s on %J: %m\n",
 			ho->cfg.cert ? "HTTPS" : "HTTP", &ho->cfg.laddr, err);

@@ -116,6 +116,28 @@ size_t lockout_count(const struct lockout *lo);
 
 
 /*
+ * Connections (server.c): allowlist at accept, caps, request deadline;
+ * libre's TCP, TLS and HTTP message parser. One request per connection:
+ * it is closed when the request handler returns.
+ */
+struct hserver;
+struct hconn;
+
+typedef void (hserver_req_h)(struct hconn *conn, const struct http_msg *msg,
+			     void *arg);
+/** A peer outside the allowlist was refused (answered 403 or closed) */
+typedef void (hserver_refuse_h)(const struct sa *peer, bool answered,
+				void *arg);
+
+int  hserver_alloc(struct hserver **srvp, const struct sa *laddr,
+		   const char *cert, const struct netlist *allow,
+		   hserver_req_h *reqh, hserver_refuse_h *refh, void *arg);
+const struct sa *hconn_peer(const struct hconn *c);
+int  hconn_reply(struct hconn *c, uint16_t scode, const char *reason,
+		 const char *fmt, ...);
+
+
+/*
  * Request handling (request.c) and replies (reply.c)
  */
 struct httpopen_cfg {
@@ -131,15 +153,16 @@ struct httpopen_cfg {
 
 struct httpopen {
 	struct httpopen_cfg cfg;
-	struct http_sock *sock;
+	struct hserver *srv;
 	struct netlist *allow;
 	struct hauth *auth;       /* NULL when no credentials are set */
 	struct lockout *lockout;
 };
 
 uint64_t httpopen_now_ms(void);
-void request_handler(struct http_conn *conn, const struct http_msg *msg,
+void request_handler(struct hconn *conn, const struct http_msg *msg,
 		     void *arg);
+void request_refused(const struct sa *peer, bool answered, void *arg);
 
 struct reply {
 	uint16_t scode;
@@ -153,7 +176,7 @@ struct reply {
 	uint64_t now;             /* seconds, monotonic, for the nonce */
 };
 
-int  reply_send(struct http_conn *conn, const struct reply *r);
+int  reply_send(struct hconn *conn, const struct reply *r);
 const char *reply_reason(uint16_t scode);
 
 #endif /* HTTPOPEN_H */

@@ -1,8 +1,8 @@
 /**
  * @file reply.c  JSON answers
  *
- * Every answer closes the connection: a door opener sends one request,
- * and libre 1.1.0 would otherwise keep an idle connection for ten minutes.
+ * Every answer closes the connection (server.c): a door opener sends one
+ * request, and an idle connection is a descriptor held for nothing.
  */
 #include <string.h>
 #include "httpopen.h"
@@ -60,7 +60,7 @@ static int print_body(struct mbuf *mb, const struct reply *r)
 }
 
 
-int reply_send(struct http_conn *conn, const struct reply *r)
+int reply_send(struct hconn *conn, const struct reply *r)
 {
 	struct mbuf *body, *hdrs;
 	struct re_printf pf;
@@ -94,7 +94,7 @@ int reply_send(struct http_conn *conn, const struct reply *r)
 	if (err)
 		goto out;
 
-	err = http_reply(conn, r->scode,
+	err = hconn_reply(conn, r->scode,
 			 r->reason ? r->reason : reply_reason(r->scode),
 			 "Content-Type: application/json\r\n"
 			 "Cache-Control: no-store\r\n"

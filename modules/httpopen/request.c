@@ -484,10 +484,19 @@ static void audit(const struct req *rq)
 }
 
 
-void request_handler(struct http_conn *conn, const struct http_msg *msg,
+static void addr_print(char *buf, size_t sz, const struct sa *peer)
+{
+	if (sa_af(peer) == AF_INET6)
+		(void)re_snprintf(buf, sz, "[%j]", peer);
+	else
+		(void)re_snprintf(buf, sz, "%j", peer);
+}
+
+
+void request_handler(struct hconn *conn, const struct http_msg *msg,
 		     void *arg)
 {
-	const struct sa *peer = http_conn_peer(conn);
+	const struct sa *peer = hconn_peer(conn);
 	struct req rq;
 
 	memset(&rq, 0, sizeof(rq));
@@ -498,10 +507,7 @@ void request_handler(struct http_conn *conn, const struct http_msg *msg,
 	rq.rep.error = "internal error";
 	rq.rep.now = httpopen_now_ms() / 1000;
 
-	if (sa_af(peer) == AF_INET6)
-		(void)re_snprintf(rq.addr, sizeof(rq.addr), "[%j]", peer);
-	else
-		(void)re_snprintf(rq.addr, sizeof(rq.addr), "%j", peer);
+	addr_print(rq.addr, sizeof(rq.addr), peer);
 
 	rq.body = mbuf_alloc(256);
 	if (!rq.body)
@@ -531,5 +537,22 @@ void request_handler(struct http_conn *conn, const struct http_msg *msg,
 		audit(&rq);
 
 	mem_deref(rq.body);
-	http_conn_close(conn);
+}
+
+
+/** A peer outside the allowlist, refused before it sent anything */
+void request_refused(const struct sa *peer, bool answered, void *arg)
+{
+	struct req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.ho = arg;
+	rq.action = "request";
+	addr_print(rq.addr, sizeof(rq.addr), peer);
+	set_who(&rq, NULL);
+	refuse(&rq, 403, answered ? "address not allowed" :
+	       "address not allowed (closed unanswered)");
+
+	debug("httpopen: %s refused: %s\n", rq.addr, rq.rep.error);
+	audit(&rq);
 }

@@ -1,0 +1,483 @@
+/**
+ * @file server.c  Connections: who may hold one, how many, for how long
+ *
+ * libre's HTTP server (1.1.0 and 2.0.1 alike) accepts every connection
+ * and keeps it 10 s waiting for a request, and offers no hook to look at
+ * the peer first: a flood of idle sockets from anywhere used up baresip's
+ * 1024 descriptors, and calls failed. This listener uses libre's TCP, TLS
+ * and HTTP message parser, and decides when it accepts:
+ *
+ * - a peer outside httpopen_allow gets a fixed 403 and its connection is
+ *   shut at once, before any of its bytes are read (over HTTPS, or when
+ *   REFUSED_MAX refusals are still closing, it is closed unanswered);
+ * - one client (an IPv4 address, an IPv6 /64) holds at most PER_CLIENT
+ *   connections: its next one closes its oldest;
+ * - all clients together hold at most TOTAL: a new connection closes the
+ *   oldest one of the client holding the most, so a client with fewer
+ *   always gets in, however many addresses a flood comes from;
+ * - a request must be complete within REQUEST_MS of the connect, and its
+ *   headers within BUF_MAX bytes; the connection closes after one answer.
+ *
+ * So httpopen never holds more than TOTAL + REFUSED_MAX descriptors,
+ * whatever arrives; the listen backlog is 128 (libre's http_listen uses 5).
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <dirent.h>
+#include "httpopen.h"
+
+enum {
+	PER_CLIENT  = 8,
+	TOTAL       = 64,
+	REFUSED_MAX = 16,
+	REQUEST_MS  = 3000,
+	REFUSED_MS  = 1000,
+	BUF_MAX     = 65536,
+	BACKLOG     = 128,
+	FD_RESERVE  = 256,      /* SIP, RTP, lines, audit file, curl */
+};
+
+struct hserver {
+	struct tcp_sock *ts;
+	struct tls *tls;
+	struct list conns;       /* allowed, waiting for their request */
+	struct list refused;     /* answered 403, closing */
+	struct mbuf *refusal;    /* that answer, made once */
+	const struct netlist *allow;
+	hserver_req_h *reqh;
+	hserver_refuse_h *refh;
+	void *arg;
+};
+
+struct hconn {
+	struct le le;
+	struct tmr tmr;
+	struct sa peer;
+	uint8_t key[16];
+	int af;
+	struct tcp_conn *tc;
+	struct tls_conn *sc;
+	struct mbuf *mb;
+	size_t scanned;          /* bytes searched for the end of headers */
+	struct hserver *srv;
+};
+
+static const char refused_body[] =
+	"{\"success\":false,\"error\":\"address not allowed\"}\n";
+
+
+static void conn_destructor(void *data)
+{
+	struct hconn *c = data;
+
+	list_unlink(&c->le);
+	tmr_cancel(&c->tmr);
+	mem_deref(c->sc);
+	mem_deref(c->tc);
+	mem_deref(c->mb);
+}
+
+
+static void server_destructor(void *data)
+{
+	struct hserver *srv = data;
+
+	list_flush(&srv->conns);
+	list_flush(&srv->refused);
+	mem_deref(srv->ts);
+	mem_deref(srv->tls);
+	mem_deref(srv->refusal);
+}
+
+
+static void timeout_handler(void *arg)
+{
+	struct hconn *c = arg;
+
+	debug("httpopen: %J: no complete request in time, closed\n",
+	      &c->peer);
+	mem_deref(c);
+}
+
+
+static void close_handler(int err, void *arg)
+{
+	struct hconn *c = arg;
+	(void)err;
+
+	mem_deref(c);
+}
+
+
+/* Where the headers end ("\n\n" or "\n\r\n"), searching only new bytes */
+static bool headers_complete(struct hconn *c)
+{
+	const uint8_t *b = c->mb->buf;
+	size_t i = c->scanned > 2 ? c->scanned - 2 : 0;
+
+	for (; i + 1 < c->mb->end; i++) {
+		if (b[i] != '\n')
+			continue;
+		if (b[i + 1] == '\n' ||
+		    (b[i + 1] == '\r' && i + 2 < c->mb->end &&
+		     b[i + 2] == '\n'))
+			return true;
+	}
+
+	c->scanned = c->mb->end;
+	return false;
+}
+
+
+static void recv_handler(struct mbuf *mb, void *arg)
+{
+	struct hconn *c = arg;
+	struct hserver *srv = c->srv;
+	struct http_msg *msg = NULL;
+	size_t len = mbuf_get_left(mb);
+	int err;
+
+	if (c->mb->end + len > BUF_MAX) {
+		debug("httpopen: %J: request over %u bytes, closed\n",
+		      &c->peer, BUF_MAX);
+		mem_deref(c);
+		return;
+	}
+
+	c->mb->pos = c->mb->end;
+	if (mbuf_write_mem(c->mb, mbuf_buf(mb), len)) {
+		mem_deref(c);
+		return;
+	}
+
+	if (!headers_complete(c))
+		return;
+
+	c->mb->pos = 0;
+	err = http_msg_decode(&msg, c->mb, true);
+	if (err == ENODATA)
+		return;          /* blank lines before the request line */
+	if (err) {
+		debug("httpopen: %J: not an HTTP request, closed\n",
+		      &c->peer);
+		mem_deref(c);
+		return;
+	}
+
+	tmr_cancel(&c->tmr);
+	srv->reqh(c, msg, srv->arg);
+	mem_deref(msg);
+
+	/* one answer per connection */
+	mem_deref(c);
+}
+
+
+/* Discard what a refused peer sends until it closes or time is up */
+static void refused_recv_handler(struct mbuf *mb, void *arg)
+{
+	(void)mb;
+	(void)arg;
+}
+
+
+static struct hconn *conn_alloc(struct hserver *srv, const struct sa *peer,
+				struct list *list)
+{
+	struct hconn *c = mem_zalloc(sizeof(*c), conn_destructor);
+
+	if (!c)
+		return NULL;
+
+	c->peer = *peer;
+	c->af = netlist_client_key(peer, c->key);
+	c->srv = srv;
+	list_append(list, &c->le, c);
+
+	return c;
+}
+
+
+static void refuse(struct hserver *srv, const struct sa *peer)
+{
+	struct hconn *c = NULL;
+	bool answered = false;
+
+	if (srv->tls || list_count(&srv->refused) >= REFUSED_MAX)
+		goto out;
+
+	c = conn_alloc(srv, peer, &srv->refused);
+	if (!c || tcp_accept(&c->tc, srv->ts, NULL, refused_recv_handler,
+			     close_handler, c))
+		goto out;
+
+	srv->refusal->pos = 0;
+	if (tcp_send(c->tc, srv->refusal))
+		goto out;
+
+	/* all of it went out (it fits any socket buffer): end our side */
+	if (!tcp_conn_txqsz(c->tc))
+		(void)shutdown(tcp_conn_fd(c->tc), SHUT_WR);
+
+	tmr_start(&c->tmr, REFUSED_MS, timeout_handler, c);
+	answered = true;
+
+ out:
+	if (!answered) {
+		mem_deref(c);
+		tcp_reject(srv->ts);
+	}
+
+	srv->refh(peer, answered, srv->arg);
+}
+
+
+static bool same_client(const struct hconn *a, const struct hconn *b)
+{
+	return a->af == b->af && !memcmp(a->key, b->key, sizeof(a->key));
+}
+
+
+/* Room for c: close its client's oldest beyond PER_CLIENT, then, beyond
+ * TOTAL, the oldest of the client holding the most */
+static void make_room(struct hserver *srv, const struct hconn *c)
+{
+	struct hconn *oldest = NULL, *victim = NULL;
+	uint32_t mine = 0, most = 0;
+	struct le *le, *le2;
+
+	LIST_FOREACH(&srv->conns, le) {
+		struct hconn *o = le->data;
+
+		if (o != c && same_client(o, c)) {
+			if (!oldest)
+				oldest = o;
+			++mine;
+		}
+	}
+
+	if (mine >= PER_CLIENT) {
+		debug("httpopen: %J: over %u connections, oldest closed\n",
+		      &c->peer, PER_CLIENT);
+		mem_deref(oldest);
+		return;
+	}
+
+	if (list_count(&srv->conns) <= TOTAL)
+		return;
+
+	/* the list runs oldest first: the first of a client is its oldest */
+	LIST_FOREACH(&srv->conns, le) {
+		struct hconn *o = le->data;
+		uint32_t n = 0;
+
+		for (le2 = le; le2; le2 = le2->next) {
+			if (same_client(le2->data, o))
+				++n;
+		}
+		if (n > most && o != c) {
+			most = n;
+			victim = o;
+		}
+	}
+
+	debug("httpopen: %u connections open, one of %J's closed\n",
+	      TOTAL, victim ? &victim->peer : &c->peer);
+	mem_deref(victim ? victim : (struct hconn *)c);
+}
+
+
+static void connect_handler(const struct sa *peer, void *arg)
+{
+	struct hserver *srv = arg;
+	struct hconn *c;
+	int err;
+
+	if (!netlist_isempty(srv->allow) && !netlist_match(srv->allow, peer)) {
+		refuse(srv, peer);
+		return;
+	}
+
+	c = conn_alloc(srv, peer, &srv->conns);
+	if (!c) {
+		tcp_reject(srv->ts);
+		return;
+	}
+
+	c->mb = mbuf_alloc(1024);
+	err = c->mb ? 0 : ENOMEM;
+	if (!err)
+		err = tcp_accept(&c->tc, srv->ts, NULL, recv_handler,
+				 close_handler, c);
+	if (!err && srv->tls)
+		err = tls_start_tcp(&c->sc, srv->tls, c->tc, 0);
+	if (err) {
+		mem_deref(c);
+		tcp_reject(srv->ts);
+		return;
+	}
+
+	tmr_start(&c->tmr, REQUEST_MS, timeout_handler, c);
+	make_room(srv, c);
+}
+
+
+/* libre's descriptor table: set once, at the first fd_listen, and never
+ * grown again (fd_setsize() only tears it down) */
+static int table_size(void)
+{
+	char buf[256];
+	struct pl n;
+
+	if (re_snprintf(buf, sizeof(buf), "%H", re_debug, NULL) < 0 ||
+	    re_regex(buf, strlen(buf), "maxfds:[ ]+[0-9]+", NULL, &n))
+		return FD_SETSIZE;
+
+	return (int)pl_u32(&n);
+}
+
+
+static int fds_in_use(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	(void)closedir(dir);
+
+	return n - 1;            /* the directory's own descriptor */
+}
+
+
+/*
+ * The descriptors this process can use are the smaller of libre's table
+ * and RLIMIT_NOFILE. A soft limit below the table is raised to it (never
+ * beyond: a descriptor libre cannot watch is of no use, and select()
+ * users break past FD_SETSIZE). Logs the figures.
+ */
+static void fds_check(void)
+{
+	int table = table_size(), used = fds_in_use(), usable;
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)table &&
+	    rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)table);
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	usable = (int)MIN((rlim_t)table, rl.rlim_cur);
+
+	info("httpopen: descriptors: %d in use, %d usable (libre's table"
+	     " %d, RLIMIT_NOFILE %llu); httpopen holds at most %u\n",
+	     used, usable, table, (unsigned long long)rl.rlim_cur,
+	     TOTAL + REFUSED_MAX + 1);
+
+	if (usable - used - (TOTAL + REFUSED_MAX + 1) < FD_RESERVE)
+		warning("httpopen: fewer than %u descriptors left for SIP,"
+			" RTP and lines after httpopen's share\n",
+			FD_RESERVE);
+}
+
+
+int hserver_alloc(struct hserver **srvp, const struct sa *laddr,
+		  const char *cert, const struct netlist *allow,
+		  hserver_req_h *reqh, hserver_refuse_h *refh, void *arg)
+{
+	struct hserver *srv;
+	int err;
+
+	if (!srvp || !laddr || !reqh || !refh)
+		return EINVAL;
+
+	srv = mem_zalloc(sizeof(*srv), server_destructor);
+	if (!srv)
+		return ENOMEM;
+
+	srv->refusal = mbuf_alloc(256);
+	if (!srv->refusal) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = mbuf_printf(srv->refusal, "HTTP/1.1 403 Forbidden\r\n"
+			  "Content-Type: application/json\r\n"
+			  "Cache-Control: no-store\r\n"
+			  "Connection: close\r\n"
+			  "Content-Length: %zu\r\n"
+			  "\r\n"
+			  "%s", strlen(refused_body), refused_body);
+	if (err)
+		goto out;
+
+	srv->allow = allow;
+	srv->reqh = reqh;
+	srv->refh = refh;
+	srv->arg = arg;
+
+	if (cert) {
+		err = tls_alloc(&srv->tls, TLS_METHOD_SSLV23, cert, NULL);
+		if (err)
+			goto out;
+	}
+
+	err = tcp_sock_alloc(&srv->ts, laddr, connect_handler, srv);
+	if (!err)
+		err = tcp_sock_bind(srv->ts, laddr);
+	if (!err)
+		err = tcp_sock_listen(srv->ts, BACKLOG);
+	if (err)
+		goto out;
+
+	fds_check();
+
+ out:
+	if (err)
+		mem_deref(srv);
+	else
+		*srvp = srv;
+
+	return err;
+}
+
+
+const struct sa *hconn_peer(const struct hconn *c)
+{
+	return c ? &c->peer : NULL;
+}
+
+
+/** Send an answer: status line, then fmt (headers, blank line, body) */
+int hconn_reply(struct hconn *c, uint16_t scode, const char *reason,
+		const char *fmt, ...)
+{
+	struct mbuf *mb;
+	va_list ap;
+	int err;
+
+	if (!c || !c->tc || !reason || !fmt)
+		return EINVAL;
+
+	mb = mbuf_alloc(1024);
+	if (!mb)
+		return ENOMEM;
+
+	va_start(ap, fmt);
+	err  = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", scode, reason);
+	err |= mbuf_vprintf(mb, fmt, ap);
+	va_end(ap);
+
+	if (!err) {
+		mb->pos = 0;
+		err = tcp_send(c->tc, mb);
+	}
+
+	mem_deref(mb);
+	return err;
+}
