@@ -163,6 +163,20 @@ int  audit_format(struct mbuf *mb, const struct audit_rec *rec,
 		  uint64_t unix_ms);
 int  door_json_escape(struct re_printf *pf, const char *str);
 
+/*
+ * Refusal summaries (auditlim.c): the first refusal per key (for example
+ * client address and reason) in an interval is written at once, the rest
+ * are counted into one record at its end; bounded by max_keys, so a flood
+ * cannot fill the disk. Granted accesses go to audit_write() directly.
+ */
+struct audit_limit;
+
+int  audit_limit_alloc(struct audit_limit **alp, uint32_t interval_ms,
+		       uint32_t max_keys);
+int  audit_refusal(struct audit_limit *al, const char *key,
+		   const struct audit_rec *rec);
+void audit_limit_flush(struct audit_limit *al);
+
 
 /*
  * Call phases (calltrack.c), fed from a module's UA event handler, for

@@ -12,6 +12,8 @@
 
 enum {
 	LOCKOUT_ENTRIES = 1024,
+	AUDIT_INTERVAL = 10000,   /* refusal summaries, ms */
+	AUDIT_KEYS = 1024,
 	FIELD_MAX = 1024,
 };
 
@@ -28,6 +30,7 @@ static void httpopen_destructor(void *data)
 	mem_deref(h->allow);
 	mem_deref(h->auth);
 	mem_deref(h->lockout);
+	mem_deref(h->alim);       /* writes the summaries still pending */
 	if (h->cfg.pass)
 		memset(h->cfg.pass, 0, strlen(h->cfg.pass));
 	mem_deref(h->cfg.user);
@@ -182,6 +185,8 @@ static int module_init(void)
 
 	err = lockout_alloc(&ho->lockout, ho->cfg.max_fail,
 			    ho->cfg.lockout_ms, LOCKOUT_ENTRIES);
+	if (!err)
+		err = audit_limit_alloc(&ho->alim, AUDIT_INTERVAL, AUDIT_KEYS);
 	if (err)
 		goto out;
 

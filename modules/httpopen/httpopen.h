@@ -157,6 +157,7 @@ struct httpopen {
 	struct netlist *allow;
 	struct hauth *auth;       /* NULL when no credentials are set */
 	struct lockout *lockout;
+	struct audit_limit *alim;
 };
 
 uint64_t httpopen_now_ms(void);

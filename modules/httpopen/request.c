@@ -463,7 +463,7 @@ static const char *audit_result(uint16_t scode)
 static void audit(const struct req *rq)
 {
 	struct audit_rec rec;
-	char detail[96];
+	char detail[96], key[160];
 
 	if (rq->rep.error)
 		(void)re_snprintf(detail, sizeof(detail), "%u %s",
@@ -480,7 +480,15 @@ static void audit(const struct req *rq)
 	rec.result = audit_result(rq->rep.scode);
 	rec.detail = detail;
 
-	(void)audit_write(&rec);
+	if (rq->rep.scode == 200) {
+		(void)audit_write(&rec);
+		return;
+	}
+
+	/* a refusal: the first of its kind from an address is written, a
+	 * flood of them is summarised */
+	(void)re_snprintf(key, sizeof(key), "%s %s", rq->addr, detail);
+	(void)audit_refusal(rq->ho->alim, key, &rec);
 }
 
 
