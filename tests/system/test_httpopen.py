@@ -9,6 +9,7 @@ import os
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 
@@ -765,3 +766,96 @@ def test_flood_dtmf_still_opens(tmp_path):
     finally:
         watch.stop()
         assert b.stop() == 0
+
+
+# ---- connection floods, audit volume, Digest under load ----
+
+LOADGEN = os.path.join(os.path.dirname(__file__), "loadgen.py")
+OUTSIDE = [f"127.0.0.{i}" for i in range(2, 10)]      # not allowed
+INSIDE = [f"127.0.0.{i}" for i in range(16, 26)]      # 127.0.0.16/28
+
+
+def loadgen(*args):
+    return subprocess.Popen([sys.executable, LOADGEN] + [str(a) for a in args],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def loadgen_result(proc, timeout=60):
+    out, _ = proc.communicate(timeout=timeout)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def fds_of(b):
+    return len(os.listdir(f"/proc/{b.proc.pid}/fd"))
+
+
+def test_halfopen_flood(tmp_path):
+    """2000 half-open connections, from inside and outside the allowlist
+    and opened again when the door closes them, for 15 s: the door
+    holds a bounded number of descriptors, a legitimate open answers
+    within 100 ms, a SIP INFO DTMF call opens the door, and the audit log
+    grows by a few records, not one per connection. Prints the figures."""
+    d = str(tmp_path)
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
+        d, port, relay1_dtmf="1234", httpopen_user=USER, httpopen_pass=PASS,
+        httpopen_allow="127.0.0.1, 127.0.0.16/28"))
+    watch = LineWatch(os.path.join(d, "door1"))
+    audit = os.path.join(d, "audit.log")
+    try:
+        assert "httpopen: descriptors:" in b.log()
+        base_fds = fds_of(b)
+        a0 = os.path.getsize(audit) if os.path.exists(audit) else 0
+        flood = loadgen("halfopen", port, 15, ",".join(
+            x for pair in zip(OUTSIDE * 2, INSIDE) for x in pair), 2000)
+        f0 = time.monotonic()
+        time.sleep(2)                          # the flood is on
+
+        held = [fds_of(b)]
+        latencies = []
+        for _ in range(5):
+            t0 = time.monotonic()
+            status, _, _ = request(port, OPEN1, headers=basic())
+            latencies.append(time.monotonic() - t0)
+            assert status == 200
+            held.append(fds_of(b))
+            time.sleep(0.4)                    # the door closes again
+        assert watch.opens() == 5
+
+        sipp = Sipp(d, sipp_scenarios.uac_call("1234", mode="info",
+                                               hold_ms=300),
+                    f"127.0.0.1:{b.sip_port}", name="info",
+                    extra_args=["-s", "door"])
+        t0 = time.monotonic()
+        sipp.start()
+        assert sipp.wait(30) == 0, sipp.errors()
+        opened = watch.first_open_after(t0)
+        assert opened, "DTMF did not open the door during the flood"
+        assert flood.poll() is None, "the flood ended before the call did"
+
+        stats = loadgen_result(flood)
+        f1 = time.monotonic()
+        assert b.alive()
+        assert stats["opened"] >= 2000 and not stats["errors"], stats
+        # 64 + 16 connections and the listener, whatever the flood does
+        assert max(held) <= base_fds + 81, (base_fds, held)
+        assert max(latencies) < 0.1, latencies
+    finally:
+        watch.stop()
+        assert b.stop() == 0              # writes the pending summaries
+    written = os.path.getsize(audit) - a0
+    recs = [r for r in audit_records(d) if r["module"] == "httpopen"]
+    refused = [r for r in recs if r["result"] != "ok"]
+    assert any(r["who"] == "-@127.0.0.2" and
+               r["detail"] == "403 address not allowed" for r in refused)
+    assert any("more like it in 10 s" in r["detail"] for r in refused)
+    # per address and kind (answered, or closed unanswered when 16 are
+    # still closing): the first, a summary at 10 s and one at close
+    assert len(refused) <= 2 * 3 * len(OUTSIDE), len(refused)
+    print(f"\nhttpopen half-open flood: {stats['opened']} connections in "
+          f"{stats['seconds']:.0f} s ({stats['closed_by_door']} closed by the "
+          f"door), {stats['held_at_end']} held at the end; door descriptors "
+          f"{base_fds} before, at most {max(held)} during; HTTP open "
+          f"{1000 * min(latencies):.1f}-{1000 * max(latencies):.1f} ms; "
+          f"SIP INFO call to door open {opened - t0:.2f} s; audit log "
+          f"{written} bytes in {f1 - f0:.1f} s = {written / (f1 - f0):.0f} "
+          f"bytes/s ({len(refused)} refusal records)")
