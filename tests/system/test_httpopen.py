@@ -859,3 +859,35 @@ def test_halfopen_flood(tmp_path):
           f"SIP INFO call to door open {opened - t0:.2f} s; audit log "
           f"{written} bytes in {f1 - f0:.1f} s = {written / (f1 - f0):.0f} "
           f"bytes/s ({len(refused)} refusal records)")
+
+
+def test_digest_under_load(tmp_path):
+    """Digest logins from many clients as fast as they can go, some
+    reusing their nonce with a rising count, while two clients without
+    credentials fetch challenges nonstop: not one valid login fails.
+    Prints the rates."""
+    d = str(tmp_path)
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
+        d, port, httpopen_user=USER, httpopen_pass=PASS,
+        httpopen_auth="digest"))
+    try:
+        challengers = loadgen("challenge", port, 6, "127.0.0.40,127.0.0.41",
+                              2)
+        fresh = loadgen("digest", port, 6, ",".join(
+            f"127.0.0.{i}" for i in range(30, 34)), 4, USER, PASS, 1)
+        reusing = loadgen("digest", port, 6, "127.0.0.34,127.0.0.35", 2,
+                          USER, PASS, 5)
+        fresh, reusing = loadgen_result(fresh), loadgen_result(reusing)
+        challenges = loadgen_result(challengers)
+        assert b.alive()
+    finally:
+        assert b.stop() == 0
+    assert fresh["fail"] == 0 and reusing["fail"] == 0, (fresh, reusing)
+    assert fresh["ok"] > 0 and reusing["ok"] > 0
+    assert challenges["challenges"] > 0
+    logins = fresh["ok"] + reusing["ok"]
+    print(f"\nhttpopen Digest under load: {logins} logins in 6 s = "
+          f"{logins / 6:.0f}/s ({fresh['ok']} on fresh nonces, "
+          f"{reusing['ok']} reusing a nonce 5 times), 0 failed, while "
+          f"{challenges['challenges']} unanswered challenges were fetched "
+          f"({challenges['challenges'] / 6:.0f}/s)")
