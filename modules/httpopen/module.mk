@@ -1,4 +1,4 @@
-# httpopen: the OpenDoor HTTP endpoint (libre's HTTP server, no extra libs)
+# httpopen: the OpenDoor HTTP endpoint (libre's TCP, TLS and HTTP parser; no extra libs)
 httpopen_LIBS :=
 
 # tests: curl and Python's http.client as clients, openssl for the
@@ -9,3 +9,4 @@ DEPS += curl openssl sip-tester python3-pytest
 test_httpopen_SRCS += modules/httpopen/query.c modules/httpopen/netlist.c \
 	modules/httpopen/hauth.c modules/httpopen/lockout.c \
 	modules/httpopen/replay.c
+

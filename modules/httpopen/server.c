@@ -156,8 +156,12 @@ static void recv_handler(struct mbuf *mb, void *arg)
 
 	c->mb->pos = 0;
 	err = http_msg_decode(&msg, c->mb, true);
-	if (err == ENODATA)
-		return;          /* blank lines before the request line */
+	if (err == ENODATA) {
+		/* blank lines before the request line: the end of the
+		 * headers is still to come, in bytes not searched yet */
+		c->scanned = c->mb->end;
+		return;
+	}
 	if (err) {
 		debug("httpopen: %J: not an HTTP request, closed\n",
 		      &c->peer);
@@ -366,8 +370,10 @@ static void fds_check(void)
 	int table = table_size(), used = fds_in_use(), usable;
 	struct rlimit rl;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)table &&
-	    rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		rl.rlim_cur = rl.rlim_max = (rlim_t)table;
+
+	if (rl.rlim_cur < (rlim_t)table && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)table);
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 		(void)getrlimit(RLIMIT_NOFILE, &rl);

@@ -3,7 +3,7 @@ after another on new connections; prints the slowest and the mean answer.
 libre's http_listen listens with a backlog of 5, which made such bursts
 stall; httpopen now listens with 128.
 
-  DOOR_BUILD=build python3 tests/bench/httpopen_bench.py [ROUNDS]
+  make && DOOR_BUILD=build python3 tests/bench/httpopen_bench.py [ROUNDS]
 
 Runs a real baresip with httpopen alone (no credentials, no relay module:
 every request is answered 503 at once, so the figure is the connection's
