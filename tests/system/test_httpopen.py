@@ -437,6 +437,21 @@ def test_refused_raw(door):
                    headers=basic())[0] == 200
 
 
+def test_scheme_must_start_the_header(door):
+    """A valid Basic credential after a stray byte is not a login."""
+    auth = basic()["Authorization"].encode()
+    before = door.watch1.opens()
+    for junk in (b"\x01 ", b"x ", b", "):
+        assert raw(door.port, b"GET " + OPEN1.encode() + b" HTTP/1.1\r\n"
+                   b"Host: x\r\nAuthorization: " + junk + auth +
+                   b"\r\n\r\n") == 401
+        # clear the failure it counted
+        assert request(door.port, "/api/relay/status",
+                       headers=basic())[0] == 200
+    time.sleep(0.05)
+    assert door.watch1.opens() == before
+
+
 def test_allowlist(door):
     """127.0.0.2 is outside the allowlist, even with the right password."""
     before = door.watch1.opens()
