@@ -118,8 +118,12 @@ static int act_command(struct re_printf *pf, const struct cmd_arg *carg,
 		return err;
 	}
 
-	return re_hprintf(pf, "relay %u (%s): %s\n", r->id, r->name,
-			  r->on ? "on" : "off");
+	/* the change stands (off is safe, an unsaved on is not restored);
+	 * the answer says it will not survive a restart */
+	return re_hprintf(pf, "relay %u (%s): %s%s\n", r->id, r->name,
+			  r->on ? "on" : "off",
+			  r->mode == RELAY_BISTABLE && relay_state_unsaved() ?
+			  " (state not saved: off after a restart)" : "");
 }
 
 

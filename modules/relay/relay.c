@@ -16,7 +16,11 @@ static struct list relays;
 static struct calltrack *calls;
 static struct dtmf_cfg dtmf_cfg;
 static char *state_file;
+static bool state_unsaved;       /* the last save failed */
+static struct tmr state_tmr;     /* retries a failed save */
 static unsigned phases;          /* call phases in progress */
+
+#define STATE_RETRY_MS 5000
 
 
 static void load_relays(const struct conf *conf)
@@ -40,6 +44,111 @@ static void load_relays(const struct conf *conf)
 }
 
 
+/* ---- the state file ---- */
+
+static void state_retry(void *arg);
+
+
+/*
+ * Save every bistable state. A failure is audited and announced once,
+ * then retried until a save succeeds: until then the command that caused
+ * it says so, and the next start leaves the relays off (store.c).
+ */
+static void state_save(void)
+{
+	struct audit_rec rec = {
+		.module = "relay", .action = "save", .source = "store",
+		.result = "error",
+		.detail = "state not saved: bistable relays start off",
+	};
+
+	if (!state_file)
+		return;
+
+	if (!store_save(state_file, &relays)) {
+		if (state_unsaved)
+			info("relay: relay_state_file %s saved again\n",
+			     state_file);
+		state_unsaved = false;
+		tmr_cancel(&state_tmr);
+		return;
+	}
+
+	if (!state_unsaved) {
+		state_unsaved = true;
+		(void)audit_write(&rec);
+		door_announce("relay_state_unsaved", "file", state_file,
+			      NULL);
+	}
+	tmr_start(&state_tmr, STATE_RETRY_MS, state_retry, NULL);
+}
+
+
+static void state_retry(void *arg)
+{
+	(void)arg;
+	state_save();
+}
+
+
+bool relay_state_unsaved(void)
+{
+	return state_unsaved;
+}
+
+
+/*
+ * The relays to switch back on, as a bit per relay number. Fail-secure:
+ * a file that cannot be read, is malformed, or cannot be rewritten now
+ * (so a change after it may have been lost) restores nothing, with one
+ * log line. Rewriting it first, with every relay still off, also means a
+ * crash halfway through the restore leaves nothing on.
+ */
+static uint32_t state_restorable(void)
+{
+	uint32_t on = 0, bistable = 0;
+	struct le *le;
+	int err;
+
+	LIST_FOREACH(&relays, le) {
+		const struct relay *r = le->data;
+
+		if (r->mode == RELAY_BISTABLE && r->line)
+			bistable |= 1u << r->id;
+	}
+	if (!bistable)
+		return 0;
+
+	err = store_load(state_file, &on);
+	if (err == ENOENT) {
+		info("relay: relay_state_file %s: none saved yet; bistable"
+		     " relays start off\n", state_file);
+		return 0;
+	}
+	if (err) {
+		warning("relay: relay_state_file %s: unreadable or malformed"
+			" (%m); bistable relays start off\n", state_file,
+			err);
+		return 0;
+	}
+
+	on &= bistable;
+	if (!on)
+		return 0;
+
+	err = store_save(state_file, &relays);
+	if (err) {
+		warning("relay: relay_state_file %s cannot be rewritten"
+			" (%m), so a later change may have been lost: not"
+			" restored, bistable relays start off\n", state_file,
+			err);
+		return 0;
+	}
+
+	return on;
+}
+
+
 /* ---- event handlers ---- */
 
 static void change_handler(struct relay *r, bool on, const char *source,
@@ -52,8 +161,8 @@ static void change_handler(struct relay *r, bool on, const char *source,
 	     on ? "on" : "off", source ? source : "", who ? " " : "",
 	     who ? who : "");
 
-	if (r->mode == RELAY_BISTABLE && state_file)
-		(void)store_save(state_file, &relays);
+	if (r->mode == RELAY_BISTABLE)
+		state_save();
 
 	re_snprintf(rid, sizeof(rid), "%u", r->id);
 	door_announce(on ? "relay_open" : "relay_close", "relay", rid,
@@ -124,6 +233,7 @@ static int module_init(void)
 	const struct conf *conf = conf_cur();
 	char remote[32] = "";
 	struct le *le;
+	uint32_t on;
 	int err;
 
 	audit_configure(conf);
@@ -147,18 +257,19 @@ static int module_init(void)
 
 	load_relays(conf);
 
+	LIST_FOREACH(&relays, le)
+		(void)relay_attach(le->data, change_handler, NULL);
+
+	/* audited as an "on" with source "restore" */
+	on = state_file ? state_restorable() : 0;
 	LIST_FOREACH(&relays, le) {
 		struct relay *r = le->data;
-		bool on;
 
-		if (relay_attach(r, change_handler, NULL))
+		if (!(on & (1u << r->id)))
 			continue;
 
-		if (r->mode == RELAY_BISTABLE && state_file &&
-		    !store_load(state_file, r->id, &on) && on) {
-			info("relay: %s (%u) restored on\n", r->name, r->id);
-			(void)relay_set(r, true, false, "restore", NULL);
-		}
+		info("relay: %s (%u) restored on\n", r->name, r->id);
+		(void)relay_act(r, RELAY_ACT_ON, "restore", NULL);
 	}
 
 	err  = dtmf_init(&dtmf_cfg, &relays);
@@ -190,6 +301,8 @@ static int module_close(void)
 	list_flush(&relays);
 	calls = mem_deref(calls);
 	dtmf_cfg.allow = mem_deref(dtmf_cfg.allow);
+	tmr_cancel(&state_tmr);
+	state_unsaved = false;
 	state_file = mem_deref(state_file);
 	phases = 0;
 	audit_close();

@@ -61,7 +61,7 @@ struct relay *relay_lookup(const struct list *relays, const char *key);
 
 /* store.c */
 int  store_save(const char *path, const struct list *relays);
-int  store_load(const char *path, unsigned id, bool *on);
+int  store_load(const char *path, uint32_t *on);
 
 /* dtmf.c */
 struct dtmf_cfg {
@@ -78,6 +78,9 @@ int  dtmf_init(const struct dtmf_cfg *cfg, struct list *relays);
 void dtmf_close(void);
 void dtmf_digit(struct call *call, char digit, bool inband);
 void dtmf_call_closed(struct call *call);
+
+/* relay.c */
+bool relay_state_unsaved(void);
 
 /* cmd.c */
 int  relay_cmd_init(struct list *relays, const char *remote_code);

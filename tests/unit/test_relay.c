@@ -628,6 +628,15 @@ static void test_lookup(void **state)
 
 /* ---- state file ---- */
 
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(0, stat(path, &st));
+	return (size_t)st.st_size;
+}
+
+
 static void test_store(void **state)
 {
 	struct conf *conf = conf_make("relay1_gpio 0:1\n"
@@ -637,7 +646,7 @@ static void test_store(void **state)
 				      "relay3_mode bistable\n");
 	struct list relays = LIST_INIT;
 	char path[128];
-	bool on = false;
+	uint32_t on = 0;
 	unsigned n;
 	(void)state;
 
@@ -650,27 +659,23 @@ static void test_store(void **state)
 	}
 
 	path_of(path, sizeof(path), "state");
-	assert_int_equal(ENOENT, store_load(path, 1, &on));
+	assert_int_equal(ENOENT, store_load(path, &on));
 
 	assert_int_equal(0, store_save(path, &relays));
 	assert_int_equal(0, tmp_files());
 
-	assert_int_equal(0, store_load(path, 1, &on));
-	assert_true(on);
-	assert_int_equal(0, store_load(path, 3, &on));
-	assert_false(on);
-	/* only bistable relays have a state to keep */
-	assert_int_equal(ENOENT, store_load(path, 2, &on));
-	assert_int_equal(ENOENT, store_load(path, 4, &on));
+	/* relay1 on, relay3 off; only bistable relays have a state to
+	 * keep, so the monostable relay2 is not in the file */
+	assert_int_equal(0, store_load(path, &on));
+	assert_int_equal(1u << 1, on);
+	assert_int_equal(strlen("relay1 1\nrelay3 0\n"), file_size(path));
 
 	/* saved again: replaced, not appended */
 	((struct relay *)relays.head->data)->on = false;
 	((struct relay *)relays.tail->data)->on = true;
 	assert_int_equal(0, store_save(path, &relays));
-	assert_int_equal(0, store_load(path, 1, &on));
-	assert_false(on);
-	assert_int_equal(0, store_load(path, 3, &on));
-	assert_true(on);
+	assert_int_equal(0, store_load(path, &on));
+	assert_int_equal(1u << 3, on);
 	assert_int_equal(0, tmp_files());
 
 	/* a folder that does not exist: an error, logged, nothing left */
@@ -679,31 +684,109 @@ static void test_store(void **state)
 	assert_int_not_equal(0, store_save(path, &relays));
 	assert_true(test_log_has("nodir/state"));
 	assert_int_equal(0, store_save(NULL, &relays));
-	assert_int_equal(EINVAL, store_load(NULL, 1, &on));
+	assert_int_equal(EINVAL, store_load(NULL, &on));
+	assert_int_equal(EINVAL, store_load(path, NULL));
 
 	list_flush(&relays);
 	mem_deref(conf);
 }
 
 
+static void write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(len, fwrite(text, 1, len, f));
+	fclose(f);
+}
+
+
+/* A file that is not wholly state lines restores nothing at all */
 static void test_store_junk(void **state)
 {
-	char path[128];
-	bool on = true;
-	FILE *f;
+	static const char *bad[] = {
+		"relay1 2\nrelay2 x\nrelayX 1\n\ngarbage\nrelay3 0\n",
+		"relay1 1\ngarbage\n",
+		"relay1 1\nrelay3 1",          /* last line cut */
+		"relay1 1\nrelay1 0\n",         /* twice */
+		"relay1 1\n\n",
+		"relay17 1\n", "relay0 1\n", "relay01 1\n", "relay1  1\n",
+		"relay1 1 \n", "relay1 1\r\n", " relay1 1\n", "relay1\t1\n",
+		"relay1 1\0\n",
+	};
+	char path[128], big[2048];
+	uint32_t on;
+	size_t i;
 	(void)state;
 
 	path_of(path, sizeof(path), "junk");
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("relay1 2\nrelay2 x\nrelayX 1\n\ngarbage\nrelay3 0\n", f);
-	fclose(f);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		size_t len = strlen(bad[i]);
 
-	assert_int_equal(ENOENT, store_load(path, 1, &on));
-	assert_int_equal(ENOENT, store_load(path, 2, &on));
-	assert_true(on);
-	assert_int_equal(0, store_load(path, 3, &on));
-	assert_false(on);
+		if (i == ARRAY_SIZE(bad) - 1)
+			len = 10;    /* with its NUL byte */
+		write_text(path, bad[i], len);
+		on = 0xffff;
+		if (store_load(path, &on) != EBADMSG)
+			fail_msg("accepted '%s'", bad[i]);
+		assert_int_equal(0, on);
+	}
+
+	/* larger than any state file */
+	for (i = 0; i + 9 < sizeof(big); i += 9)
+		memcpy(big + i, "relay1 1\n", 9);
+	write_text(path, big, i);
+	on = 0xffff;
+	assert_int_equal(EFBIG, store_load(path, &on));
+	assert_int_equal(0, on);
+
+	/* empty: nothing saved, nothing on; the largest id is accepted */
+	write_text(path, "", 0);
+	assert_int_equal(0, store_load(path, &on));
+	assert_int_equal(0, on);
+	write_text(path, "relay16 1\nrelay2 0\n", 19);
+	assert_int_equal(0, store_load(path, &on));
+	assert_int_equal(1u << 16, on);
+
+	/* unreadable: a folder in its place */
+	path_of(path, sizeof(path), "");
+	assert_int_equal(EISDIR, store_load(path, &on));
+}
+
+
+/* A failed save removes the old state, so it cannot come back "on" */
+static void test_store_failed_save(void **state)
+{
+	struct conf *conf = conf_make("relay1_gpio 0:1\n"
+				      "relay1_mode bistable\n");
+	struct list relays = LIST_INIT;
+	struct relay *r = NULL;
+	char path[128], tmp[160];
+	uint32_t on = 0;
+	(void)state;
+
+	assert_int_equal(0, relay_conf(&r, conf, 1));
+	list_append(&relays, &r->le, r);
+
+	path_of(path, sizeof(path), "state");
+	r->on = true;
+	assert_int_equal(0, store_save(path, &relays));
+	assert_int_equal(0, store_load(path, &on));
+	assert_int_equal(1u << 1, on);
+
+	/* the temporary file cannot be created: a folder is in its way */
+	re_snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(0, mkdir(tmp, 0700));
+	r->on = false;
+	test_log_clear();
+	assert_int_not_equal(0, store_save(path, &relays));
+	assert_true(test_log_has("old state removed"));
+	assert_int_equal(ENOENT, store_load(path, &on));
+	assert_int_equal(0, rmdir(tmp));
+
+	list_flush(&relays);
+	mem_deref(conf);
 }
 
 
@@ -809,6 +892,7 @@ int main(void)
 		T(test_lookup),
 		T(test_store),
 		T(test_store_junk),
+		T(test_store_failed_save),
 		T(test_act_audited),
 	};
 
