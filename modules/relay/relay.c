@@ -62,16 +62,31 @@ static void state_save(void)
 		.detail = "state not saved: bistable relays start off",
 	};
 
+	bool removed;
+	int err;
+
 	if (!state_file)
 		return;
 
-	if (!store_save(state_file, &relays)) {
+	err = store_save(state_file, &relays, &removed);
+	if (!err) {
 		if (state_unsaved)
 			info("relay: relay_state_file %s saved again\n",
 			     state_file);
 		state_unsaved = false;
 		tmr_cancel(&state_tmr);
 		return;
+	}
+
+	if (removed) {
+		warning("relay: relay_state_file %s: cannot save (%m); old"
+			" state removed, bistable relays will start off\n",
+			state_file, err);
+	}
+	else {
+		warning("relay: relay_state_file %s: cannot save (%m) nor"
+			" remove the old state; it is not restored unless it"
+			" can be rewritten at start\n", state_file, err);
 	}
 
 	if (!state_unsaved) {
@@ -136,7 +151,7 @@ static uint32_t state_restorable(void)
 	if (!on)
 		return 0;
 
-	err = store_save(state_file, &relays);
+	err = store_save(state_file, &relays, NULL);
 	if (err) {
 		warning("relay: relay_state_file %s cannot be rewritten"
 			" (%m), so a later change may have been lost: not"

@@ -60,7 +60,8 @@ const char *relay_type_name(enum relay_type type);
 struct relay *relay_lookup(const struct list *relays, const char *key);
 
 /* store.c */
-int  store_save(const char *path, const struct list *relays);
+int  store_save(const char *path, const struct list *relays,
+		 bool *removed);
 int  store_load(const char *path, uint32_t *on);
 
 /* dtmf.c */

@@ -20,7 +20,11 @@
 #define STORE_FILE_MAX 1024   /* 16 lines of "relay16 1\n" fit easily */
 
 
-int store_save(const char *path, const struct list *relays)
+/**
+ * Save every bistable state. On failure the old file is removed too, so
+ * *removed (may be NULL) says whether a stale "on" can still be read.
+ */
+int store_save(const char *path, const struct list *relays, bool *removed)
 {
 	struct mbuf *mb;
 	char tmp[512];
@@ -64,17 +68,10 @@ int store_save(const char *path, const struct list *relays)
 		(void)unlink(tmp);
 
  out:
-	if (err && (!unlink(path) || errno == ENOENT)) {
-		warning("relay: relay_state_file %s: cannot save (%m); old"
-			" state removed, bistable relays will start off\n",
-			path, err);
-	}
-	else if (err) {
-		warning("relay: relay_state_file %s: cannot save (%m) nor"
-			" remove the old state (%m); it will not be restored"
-			" unless it can be rewritten at start\n",
-			path, err, errno);
-	}
+	if (removed)
+		*removed = err && (!unlink(path) || errno == ENOENT);
+	else if (err)
+		(void)unlink(path);
 	mem_deref(mb);
 	return err;
 }

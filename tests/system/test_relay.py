@@ -14,6 +14,7 @@ import wave
 import pytest
 
 from harness import Baresip, Sipp, read_line_file, wait_for
+from smallfs import fill, remount, small_tmpfs
 from sipp_scenarios import uac_call, uac_ring
 
 
@@ -470,6 +471,102 @@ def test_restart_restores_bistable_state(tmp_path, procs):
     assert read_line_file(r2) == "0"
     assert relay_state(b, 1)["state"] == "on"
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    # a restore that switches a line on is audited as such
+    restored = [r for r in audit(tmp_path) if r["source"] == "restore"]
+    assert [(r["relay"], r["action"], r["result"]) for r in restored] == \
+        [("1", "on", "ok")]
+
+
+def bistable(tmp_path, state):
+    r1 = line(tmp_path, "r1")
+    return r1, {"relay1_gpio": f"file:{r1}", "relay1_mode": "bistable",
+                "relay_state_file": state}
+
+
+def log_since(b, offset):
+    return b.log()[offset:]
+
+
+def test_state_unsaved_on_readonly_fs_is_not_restored(tmp_path, procs):
+    with small_tmpfs(line(tmp_path, "fs")) as fs:
+        state = os.path.join(fs, "state")
+        r1, cfg = bistable(tmp_path, state)
+        b = door(tmp_path, cfg)
+        b.ok("relay_on", "1")
+        assert open(state).read() == "relay1 1\n"
+
+        remount(fs, readonly=True)
+        # the change stands, and the answer says it will not survive
+        assert "state not saved" in b.ok("relay_close", "1")
+        assert read_line_file(r1) == "0"
+        saves = [r for r in audit(tmp_path) if r["action"] == "save"]
+        assert [(r["source"], r["result"]) for r in saves] == \
+            [("store", "error")]
+        assert b.stop() == 0
+
+        # the stale "on" is still in the file: it must not come back
+        assert open(state).read() == "relay1 1\n"
+        offset = len(b.log())
+        b = door(tmp_path, cfg)
+        procs.append(b)
+        assert read_line_file(r1) == "0"
+        assert relay_state(b, 1)["state"] == "off"
+        new = log_since(b, offset)
+        assert new.count("relay_state_file") == 1, new
+        assert "cannot be rewritten" in new
+        assert not [r for r in audit(tmp_path) if r["source"] == "restore"]
+
+
+def test_state_save_retried_until_it_succeeds(tmp_path, procs):
+    with small_tmpfs(line(tmp_path, "fs")) as fs:
+        state = os.path.join(fs, "state")
+        r1, cfg = bistable(tmp_path, state)
+        b = door(tmp_path, cfg)
+        procs.append(b)
+        b.ok("relay_on", "1")
+        remount(fs, readonly=True)
+        assert "state not saved" in b.ok("relay_close", "1")
+        remount(fs, readonly=False)
+        b.wait_log("saved again", timeout=8)
+        assert open(state).read() == "relay1 0\n"
+        assert "state not saved" not in b.ok("relay_on", "1")
+
+
+def test_state_unsaved_on_full_fs_is_removed(tmp_path, procs):
+    with small_tmpfs(line(tmp_path, "fs"), size="64k") as fs:
+        state = os.path.join(fs, "state")
+        r1, cfg = bistable(tmp_path, state)
+        b = door(tmp_path, cfg)
+        b.ok("relay_on", "1")
+        assert open(state).read() == "relay1 1\n"
+
+        fill(fs)
+        assert "state not saved" in b.ok("relay_close", "1")
+        assert read_line_file(r1) == "0"
+        # the old "on" is gone, and no temporary file is left
+        assert sorted(os.listdir(fs)) == ["fill", "fill2"]
+        assert b.stop() == 0
+
+        b = door(tmp_path, cfg)
+        procs.append(b)
+        assert read_line_file(r1) == "0"
+        assert relay_state(b, 1)["state"] == "off"
+        assert not [r for r in audit(tmp_path) if r["source"] == "restore"]
+
+
+@pytest.mark.parametrize("text", ["relay1 1\ngarbage\n", "relay1 1",
+                                  "relay1 1\nrelay1 1\n", "x" * 5000])
+def test_malformed_state_file_leaves_relays_off(tmp_path, procs, text):
+    state = line(tmp_path, "state")
+    with open(state, "w") as f:
+        f.write(text)
+    r1, cfg = bistable(tmp_path, state)
+    b = door(tmp_path, cfg)
+    procs.append(b)
+    assert read_line_file(r1) == "0"
+    assert b.log().count("relay_state_file") == 1
+    assert "unreadable or malformed" in b.log()
+    assert not [r for r in audit(tmp_path) if r["source"] == "restore"]
 
 
 def test_module_close_leaves_every_relay_off(tmp_path, procs):
