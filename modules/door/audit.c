@@ -2,17 +2,29 @@
  * @file audit.c  The access audit log shared by all door modules
  *
  * One JSON object per line, appended with a single write() on an O_APPEND
- * descriptor, so lines from several modules never interleave.
+ * descriptor, so lines from several modules never interleave. Nothing is
+ * lost silently: the file is checked at start, a failed write is retried
+ * once, a short write is cut back so no half line is left for the next
+ * record to glue onto, and the next record that is written says how many
+ * were lost before it ("lost":N).
  */
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include "door.h"
 
-static char *audit_path;
+#define AUDIT_TRIES 2
+
+static struct {
+	char *path;
+	uint32_t lost;      /* records not written since the last one */
+	bool failing;       /* reported; cleared by the next good write */
+	bool cut;           /* a half line could not be removed */
+} audit;
 
 
 static int print_mbuf(const char *p, size_t size, void *arg)
@@ -127,17 +139,108 @@ int audit_format(struct mbuf *mb, const struct audit_rec *rec,
 }
 
 
-/** Reads door_audit_file; no key means no audit log */
+/* One clear line and an alarm when records start being lost */
+static void audit_failed(const char *what, int err)
+{
+	if (audit.failing)
+		return;
+
+	audit.failing = true;
+	warning("door: audit log %s: %s (%m): access decisions are not being"
+		" recorded\n", audit.path, what, err);
+	door_announce("audit_error", "file", audit.path, "error", what, NULL);
+}
+
+
+/* The folder is created if its parent exists, as a package would */
+static int audit_open(void)
+{
+	int fd;
+
+	fd = open(audit.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT) {
+		char *dir = NULL, *slash;
+
+		if (str_dup(&dir, audit.path))
+			return -1;
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (!mkdir(dir, 0750))
+				info("door: audit log folder %s created\n", dir);
+		}
+		mem_deref(dir);
+		fd = open(audit.path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	}
+
+	return fd;
+}
+
+
+/** Reads door_audit_file (no key: no audit log) and checks it opens */
 void audit_configure(const struct conf *conf)
 {
-	audit_path = mem_deref(audit_path);
-	(void)door_conf_dup(conf, "door_audit_file", &audit_path);
+	int fd;
+
+	audit_close();
+	if (door_conf_dup(conf, "door_audit_file", &audit.path))
+		return;
+
+	fd = audit_open();
+	if (fd < 0) {
+		audit_failed("cannot be opened", errno);
+		return;
+	}
+	(void)close(fd);
 }
 
 
 void audit_close(void)
 {
-	audit_path = mem_deref(audit_path);
+	audit.path = mem_deref(audit.path);
+	audit.lost = 0;
+	audit.failing = false;
+	audit.cut = false;
+}
+
+
+/*
+ * One record, whole or not at all: a short write (a full disk) is cut
+ * back to where it started. If even that fails the next record starts
+ * with a newline, so only the half line is spoilt, not the record after.
+ * mb holds that newline, then the record.
+ */
+static int append(const struct mbuf *mb)
+{
+	size_t skip = audit.cut ? 0 : 1;
+	size_t len = mb->end - skip;
+	struct stat st;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = audit_open();
+	if (fd < 0)
+		return errno;
+
+	if (fstat(fd, &st)) {
+		err = errno;
+		goto out;
+	}
+
+	n = write(fd, mb->buf + skip, len);
+	if (n == (ssize_t)len) {
+		audit.cut = false;
+		goto out;
+	}
+
+	err = n < 0 ? errno : ENOSPC;
+	if (n > 0 && ftruncate(fd, st.st_size))
+		audit.cut = true;
+
+ out:
+	(void)close(fd);
+	return err;
 }
 
 
@@ -145,10 +248,9 @@ int audit_write(const struct audit_rec *rec)
 {
 	struct mbuf *mb;
 	struct timeval tv;
-	ssize_t n;
-	int fd, err;
+	int i, err;
 
-	if (!audit_path)
+	if (!audit.path)
 		return 0;
 
 	mb = mbuf_alloc(256);
@@ -156,26 +258,34 @@ int audit_write(const struct audit_rec *rec)
 		return ENOMEM;
 
 	gettimeofday(&tv, NULL);
-	err = audit_format(mb, rec, (uint64_t)tv.tv_sec * 1000 +
-			   (uint64_t)tv.tv_usec / 1000);
+	err  = mbuf_write_u8(mb, '\n');
+	err |= audit_format(mb, rec, (uint64_t)tv.tv_sec * 1000 +
+			    (uint64_t)tv.tv_usec / 1000);
+	if (!err && audit.lost) {
+		mb->pos = mb->end -= 2;       /* "}\n" */
+		err = mbuf_printf(mb, ",\"lost\":%u}\n", audit.lost);
+	}
 	if (err)
 		goto out;
 
-	fd = open(audit_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0640);
-	if (fd < 0) {
-		err = errno;
-		warning("door: audit log %s: %m\n", audit_path, err);
-		goto out;
+	for (i = 0; i < AUDIT_TRIES; i++) {
+		err = append(mb);
+		if (!err)
+			break;
 	}
 
-	n = write(fd, mb->buf, mb->end);
-	if (n < 0 || (size_t)n != mb->end) {
-		err = n < 0 ? errno : EIO;
-		warning("door: audit log %s: write failed (%m)\n",
-			audit_path, err);
+	if (err) {
+		++audit.lost;
+		audit_failed("write failed", err);
 	}
-	(void)close(fd);
+	else if (audit.failing) {
+		info("door: audit log %s written again\n", audit.path);
+		audit.failing = false;
+		audit.lost = 0;
+	}
+	else {
+		audit.lost = 0;
+	}
 
  out:
 	mem_deref(mb);

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "door.h"
 #include "support.h"
@@ -20,7 +23,7 @@
 
 /*
  * A strict check of what the audit log writes: one flat JSON object of
- * string values, RFC 8259 escapes only, no raw control characters,
+ * string values (and unsigned integers, for "lost"), RFC 8259 escapes only, no raw control characters,
  * valid UTF-8, ending in exactly one newline.
  */
 static const char *json_string(const char *p)
@@ -71,6 +74,19 @@ static const char *json_string(const char *p)
 }
 
 
+/* 0, or digits without a leading zero */
+static const char *json_uint(const char *p)
+{
+	if (*p == '0')
+		return p + 1;
+	if (*p < '1' || *p > '9')
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		++p;
+	return p;
+}
+
+
 static bool json_line_valid(const char *line)
 {
 	const char *p = line;
@@ -82,7 +98,7 @@ static bool json_line_valid(const char *line)
 		p = json_string(p);
 		if (!p || *p++ != ':')
 			return false;
-		p = json_string(p);
+		p = *p == '"' ? json_string(p) : json_uint(p);
 		if (!p)
 			return false;
 		if (*p == '}')
@@ -327,14 +343,16 @@ static void test_write_file(void **state)
 static void test_write_unwritable(void **state)
 {
 	struct audit_rec rec = {.module = "relay", .result = "ok"};
-	struct conf *conf = conf_with_path("/nonexistent-dir/audit.log");
+	struct conf *conf =
+		conf_with_path("/nonexistent-dir/sub/audit.log");
 	struct conf *none = NULL;
 	(void)state;
 
 	test_log_clear();
 	audit_configure(conf);
 	assert_int_not_equal(0, audit_write(&rec));
-	assert_true(test_log_has("/nonexistent-dir/audit.log"));
+	assert_true(test_log_has("/nonexistent-dir/sub/audit.log"));
+	assert_int_equal(-1, access("/nonexistent-dir", F_OK));
 
 	/* a config without the key switches the log off */
 	assert_int_equal(0, conf_alloc_buf(&none, (const uint8_t *)"x y\n",
@@ -344,6 +362,149 @@ static void test_write_unwritable(void **state)
 
 	audit_close();
 	mem_deref(none);
+	mem_deref(conf);
+}
+
+
+static size_t file_size(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) ? 0 : (size_t)st.st_size;
+}
+
+
+static unsigned count(const char *text, const char *what)
+{
+	unsigned n = 0;
+
+	while ((text = strstr(text, what))) {
+		++n;
+		text += strlen(what);
+	}
+	return n;
+}
+
+
+/* A missing folder is created at start when its parent exists */
+static void test_folder_created(void **state)
+{
+	char dir[64] = "/tmp/door_audit_dir_XXXXXX", p[128], sub[96];
+	struct conf *conf;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/log", dir);
+	snprintf(p, sizeof(p), "%s/audit.log", sub);
+	conf = conf_with_path(p);
+
+	test_log_clear();
+	audit_configure(conf);
+	assert_int_equal(0, access(p, W_OK));     /* before any record */
+	assert_true(test_log_has(sub));
+	assert_false(test_log_has("not being recorded"));
+
+	audit_close();
+	assert_int_equal(0, unlink(p));
+	assert_int_equal(0, rmdir(sub));
+	assert_int_equal(0, rmdir(dir));
+	mem_deref(conf);
+}
+
+
+/*
+ * A folder that cannot be created: one error and one alarm at start, not
+ * one per record; once it exists, the next record says how many were lost
+ */
+static void test_loss_counted(void **state)
+{
+	struct audit_rec rec = {.module = "relay", .action = "open",
+				.result = "ok"};
+	char dir[64] = "/tmp/door_audit_dir_XXXXXX", p[128], a[96], b[112];
+	char last[1024];
+	struct conf *conf;
+	unsigned i;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", a);
+	snprintf(p, sizeof(p), "%s/audit.log", b);
+	conf = conf_with_path(p);
+
+	test_log_clear();
+	test_announced_clear();
+	audit_configure(conf);
+	assert_true(test_log_has(p));
+	assert_true(test_log_has("cannot be opened"));
+	assert_non_null(strstr(test_announced(), "webrelay_event audit_error"));
+
+	for (i = 0; i < 3; i++)
+		assert_int_not_equal(0, audit_write(&rec));
+	assert_int_equal(1, count(test_log(), "not being recorded"));
+	assert_int_equal(1, count(test_announced(), "audit_error"));
+
+	/* the parent appears: the folder is made, the loss reported once */
+	assert_int_equal(0, mkdir(a, 0700));
+	assert_int_equal(0, audit_write(&rec));
+	assert_int_equal(1, count_lines(p, last, sizeof(last)));
+	assert_non_null(strstr(last, ",\"lost\":3}\n"));
+	assert_true(test_log_has("written again"));
+
+	assert_int_equal(0, audit_write(&rec));
+	assert_int_equal(2, count_lines(p, last, sizeof(last)));
+	assert_null(strstr(last, "lost"));
+
+	audit_close();
+	assert_int_equal(0, unlink(p));
+	assert_int_equal(0, rmdir(b));
+	assert_int_equal(0, rmdir(a));
+	assert_int_equal(0, rmdir(dir));
+	mem_deref(conf);
+}
+
+
+/*
+ * A file that takes only part of a record (a full disk; here a file size
+ * limit, which cuts a write short the same way): the half line is cut
+ * back, so the file holds only whole records, and the next says "lost"
+ */
+static void test_short_write_cut_back(void **state)
+{
+	struct audit_rec rec = {.module = "relay", .action = "open",
+				.relay = "1", .result = "ok"};
+	struct conf *conf = conf_with_path(path);
+	struct rlimit old, lim;
+	char last[1024];
+	size_t size;
+	(void)state;
+
+	audit_configure(conf);
+	assert_int_equal(0, audit_write(&rec));
+	assert_int_equal(0, audit_write(&rec));
+	size = file_size(path);
+
+	assert_int_equal(0, getrlimit(RLIMIT_FSIZE, &old));
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = size + 40;        /* part of the next record fits */
+	assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &lim));
+
+	test_log_clear();
+	assert_int_not_equal(0, audit_write(&rec));
+	assert_int_equal(size, file_size(path));
+	assert_int_not_equal(0, audit_write(&rec));
+	assert_int_equal(size, file_size(path));
+	assert_int_equal(1, count(test_log(), "not being recorded"));
+
+	assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &old));
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(0, audit_write(&rec));
+	assert_int_equal(3, count_lines(path, last, sizeof(last)));
+	assert_non_null(strstr(last, ",\"lost\":2}\n"));
+
+	audit_close();
 	mem_deref(conf);
 }
 
@@ -383,6 +544,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_file, file_setup,
 						file_teardown),
 		cmocka_unit_test_setup_teardown(test_write_unwritable,
+						file_setup, file_teardown),
+		cmocka_unit_test(test_folder_created),
+		cmocka_unit_test(test_loss_counted),
+		cmocka_unit_test_setup_teardown(test_short_write_cut_back,
 						file_setup, file_teardown),
 	};
 

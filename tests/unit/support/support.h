@@ -19,6 +19,10 @@ void test_log_clear(void);
 /* run libre's loop for a while, so timers and fd handlers fire */
 void test_run_loop(unsigned msec);
 
+/* commands.c: the "webrelay_event ..." lines door_announce() ran */
+const char *test_announced(void);
+void test_announced_clear(void);
+
 /* gpiod_double.c: a chip "gpiochip0" of 32 lines; line 5 is "DOOR_LOCK" */
 int  gpiod_double_level(unsigned offset);           /* physical, -1 if free */
 void gpiod_double_drive(unsigned offset, int level); /* input edge */
