@@ -2,22 +2,29 @@
  * @file conftext.c  Config values that contain spaces
  *
  * libre's conf_get() stops a value at the first space, which is right for
- * addresses and numbers but cuts "Front door" to "Front" and a command
- * such as "relay_open 1" to "relay_open". For those keys the line is read
- * again from baresip's config file and its whole rest is taken.
+ * addresses and numbers but cuts "Front door" to "Front", a command such
+ * as "relay_open 1" to "relay_open" and a password "open sesame" to
+ * "open". For those keys the line is read again from baresip's config
+ * file and its whole rest is taken. Whole or refused: when that cannot be
+ * done (the file is unreadable or too large, the line is not there as
+ * baresip read it, the value holds a NUL byte) the key is an error, never
+ * libre's first word.
  */
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "door.h"
 
-#define CONF_FILE_MAX (256 * 1024)
+/* far above any real config (baresip takes seconds to parse one this
+ * size); libre itself reads any size */
+#define CONF_FILE_MAX (1024 * 1024)
 
 /*
- * Weak, so that code using door_conf_text() links into a unit test, where
- * no baresip binary provides it; there the value falls back to libre's
- * first word. In a module baresip always resolves it.
+ * Weak, so that code using door_conf_text() links into a program with no
+ * baresip binary (the unit tests' support code provides one); without it
+ * every whole-line value is refused. In a module baresip resolves it.
  */
 #pragma weak conf_path_get
 
@@ -71,26 +78,39 @@ int door_conf_line_find(const struct pl *text, const char *key,
 }
 
 
-static int read_config_file(struct mbuf **mbp)
+static int read_config_file(struct mbuf **mbp, char *path, size_t sz)
 {
-	char dir[256], path[300];
+	char dir[4096];
 	struct mbuf *mb;
-	ssize_t n;
+	struct stat st;
+	ssize_t n = 0;
 	int fd, err = 0;
 
-	if (!conf_path_get || conf_path_get(dir, sizeof(dir)))
-		return ENOENT;
-	if (re_snprintf(path, sizeof(path), "%s/config", dir) < 0)
+	if (!conf_path_get)
+		return ENOSYS;
+	err = conf_path_get(dir, sizeof(dir));
+	if (err)
+		return err;
+	if (re_snprintf(path, sz, "%s/config", dir) < 0)
 		return ENAMETOOLONG;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 
-	mb = mbuf_alloc(4096);
+	if (fstat(fd, &st)) {
+		err = errno;
+		goto out;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		err = EFBIG;
+		goto out;
+	}
+
+	mb = mbuf_alloc((size_t)st.st_size + 1);
 	if (!mb) {
-		(void)close(fd);
-		return ENOMEM;
+		err = ENOMEM;
+		goto out;
 	}
 
 	for (;;) {
@@ -100,7 +120,7 @@ static int read_config_file(struct mbuf **mbp)
 		if (n <= 0)
 			break;
 		if (mb->end + (size_t)n > CONF_FILE_MAX) {
-			err = EFBIG;
+			err = EFBIG;     /* grew while being read */
 			break;
 		}
 		err = mbuf_write_mem(mb, buf, (size_t)n);
@@ -109,45 +129,75 @@ static int read_config_file(struct mbuf **mbp)
 	}
 	if (n < 0)
 		err = errno;
-	(void)close(fd);
 
 	if (err)
 		mem_deref(mb);
 	else
 		*mbp = mb;
 
+ out:
+	(void)close(fd);
 	return err;
 }
 
 
+/* libre's first word must begin the whole value, as a word of its own */
+static bool same_value(const struct pl *word, const struct pl *val)
+{
+	return val->l >= word->l && !memcmp(val->p, word->p, word->l) &&
+		(val->l == word->l || val->p[word->l] == ' ' ||
+		 val->p[word->l] == '\t');
+}
+
+
 /**
- * Like door_conf_str(), but the value is the whole rest of the line.
- * Falls back to libre's first word when the file cannot be read.
+ * Like door_conf_str(), but the value is the whole rest of the line,
+ * trimmed. The first line of the key counts, as for every baresip key.
+ * EINVAL, logged with the key, when the whole value cannot be had.
  */
 int door_conf_text(const struct conf *conf, const char *key,
 		   char *buf, size_t sz)
 {
 	struct mbuf *mb = NULL;
-	struct pl text, val;
+	struct pl text, word, val;
+	char path[4200] = "the config file";
 	int err;
 
-	if (conf_get(conf, key, &val) || !pl_isset(&val))
+	if (!conf || !key || !buf || !sz)
+		return EINVAL;
+
+	if (conf_get(conf, key, &word) || !pl_isset(&word))
 		return ENOENT;
 
-	if (!read_config_file(&mb)) {
-		text.p = (const char *)mb->buf;
-		text.l = mb->end;
-		(void)door_conf_line_find(&text, key, &val);
+	err = read_config_file(&mb, path, sizeof(path));
+	if (err) {
+		warning("door: config %s: cannot read %s again for the whole"
+			" value (%m%s); %s not used\n", key, path, err,
+			err == EFBIG ? ", larger than 1 MiB" : "", key);
+		return EINVAL;
 	}
 
-	if (val.l >= sz) {
+	text.p = (const char *)mb->buf;
+	text.l = mb->end;
+	if (door_conf_line_find(&text, key, &val) ||
+	    !same_value(&word, &val)) {
+		warning("door: config %s: %s does not hold the line baresip"
+			" read (changed since start?); %s not used\n",
+			key, path, key);
+		err = EINVAL;
+	}
+	else if (memchr(val.p, '\0', val.l)) {
+		warning("door: config %s: the value holds a NUL byte; not"
+			" used\n", key);
+		err = EINVAL;
+	}
+	else if (val.l >= sz) {
 		warning("door: config %s: value longer than %zu characters\n",
 			key, sz - 1);
 		err = EINVAL;
 	}
 	else {
 		(void)pl_strcpy(&val, buf, sz);
-		err = 0;
 	}
 
 	mem_deref(mb);

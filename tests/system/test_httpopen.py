@@ -906,3 +906,42 @@ def test_digest_under_load(tmp_path):
           f"{reusing['ok']} reusing a nonce 5 times), 0 failed, while "
           f"{challenges['challenges']} unanswered challenges were fetched "
           f"({challenges['challenges'] / 6:.0f}/s)")
+# ---- whole config values ----
+
+def test_password_read_whole_from_a_large_config(tmp_path):
+    """A config over 256 KiB (a long comment line) once cut the password
+    to its first word: now the whole password is needed, and its first
+    word alone is refused."""
+    d = str(tmp_path)
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
+        d, port, httpopen_user=USER, httpopen_pass="open sesame 42",
+        **{"#": "x" * (300 * 1024)}))
+    try:
+        status, _, _ = request(port, OPEN1, headers=basic(USER, "open"))
+        assert status == 401
+        status, _, _ = request(port, OPEN1,
+                               headers=basic(USER, "open sesame 42"))
+        assert status == 200
+    finally:
+        assert b.stop() == 0
+
+
+def test_config_too_large_refuses_to_load(tmp_path):
+    """Past the size door_conf_text reads, httpopen stays out rather than
+    start with a cut password: one line naming the key, port closed."""
+    port = free_port()
+    cfg = {"httpopen_listen": f"127.0.0.1:{port}",
+           "httpopen_user": USER, "httpopen_pass": "open sesame 42",
+           "#": "x" * (1536 * 1024)}
+    b = start_retry(lambda j: Baresip(tmp_path, modules=("httpopen",),
+                                      config=cfg, name=f"big{j}"))
+    try:
+        b.wait_log("httpopen_pass", timeout=30)
+        assert "larger than 1 MiB" in b.log()
+        assert "httpopen: serving" not in b.log()
+        assert b.alive()
+        b.ok("help")
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+        assert b.stop() == 0

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "door.h"
 #include "support.h"
@@ -396,9 +399,8 @@ static void test_line_find_args(void **state)
 }
 
 
-/* With no baresip binary there is no config file to read again: the
- * value is libre's first word, as when the file cannot be read */
-static void test_conf_text_fallback(void **state)
+/* Whole-line values, read again from the config file as in baresip */
+static void test_conf_text(void **state)
 {
 	struct conf *conf = conf_make("relay1_name  Front door\n"
 				      "relay2_name  Side\n");
@@ -408,15 +410,179 @@ static void test_conf_text_fallback(void **state)
 	test_log_clear();
 	assert_int_equal(0, door_conf_text(conf, "relay1_name", buf,
 					   sizeof(buf)));
-	assert_string_equal("Front", buf);
+	assert_string_equal("Front door", buf);
 	assert_int_equal(ENOENT, door_conf_text(conf, "relay3_name", buf,
 						sizeof(buf)));
-	assert_string_equal("Front", buf);
+	assert_string_equal("Front door", buf);
 
 	assert_int_equal(EINVAL, door_conf_text(conf, "relay2_name", buf,
 						4));
 	assert_true(test_log_has("relay2_name"));
-	assert_string_equal("Front", buf);
+	assert_string_equal("Front door", buf);
+	mem_deref(conf);
+}
+
+
+static void expect_text(struct conf *conf, const char *key, const char *val)
+{
+	char buf[64] = "";
+
+	assert_int_equal(0, door_conf_text(conf, key, buf, sizeof(buf)));
+	if (strcmp(buf, val))
+		fail_msg("%s: got '%s', want '%s'", key, buf, val);
+}
+
+
+static void test_conf_text_formats(void **state)
+{
+	struct conf *conf = conf_make(
+		"httpopen_pass open sesame 42\r\n"
+		"relay1_name\tFront\tdoor \t \r\n"
+		"   relay2_name   Back  gate   \n"
+		"relay3_name  first\n"
+		"relay3_name  second one\n"
+		"relay4_name    \n"
+		"relay4_name  after an empty one\n"
+		"# relay5_name commented\n"
+		"relay6_cmd relay_open 1 via=input");
+	char buf[8] = "keep";
+	(void)state;
+
+	expect_text(conf, "httpopen_pass", "open sesame 42");
+	expect_text(conf, "relay1_name", "Front\tdoor");
+	expect_text(conf, "relay2_name", "Back  gate");
+	expect_text(conf, "relay3_name", "first");    /* as baresip: first */
+	expect_text(conf, "relay4_name", "after an empty one");
+	expect_text(conf, "relay6_cmd", "relay_open 1 via=input");
+	assert_int_equal(ENOENT, door_conf_text(conf, "relay5_name", buf,
+						sizeof(buf)));
+	assert_string_equal("keep", buf);
+	mem_deref(conf);
+}
+
+
+static void write_config(const char *text, size_t len)
+{
+	FILE *f = fopen(test_conf_file(), "wb");
+
+	assert_non_null(f);
+	assert_int_equal(len, fwrite(text, 1, len, f));
+	fclose(f);
+}
+
+
+/* A config of pad bytes of comment, then tail */
+static struct conf *conf_padded(size_t pad, const char *tail)
+{
+	size_t tl = strlen(tail);
+	char *text = malloc(pad + tl + 2);
+	struct conf *conf = NULL;
+
+	assert_non_null(text);
+	memset(text, '#', pad);
+	text[pad] = '\n';
+	memcpy(text + pad + 1, tail, tl);
+	assert_int_equal(0, conf_alloc_buf(&conf, (const uint8_t *)text,
+					   pad + tl + 1));
+	free(text);
+	return conf;
+}
+
+
+/* The size that once cut a password to its first word: read whole now,
+ * and a file too large for any config is an error naming the key */
+static void test_conf_text_big_file(void **state)
+{
+	struct conf *conf;
+	char buf[64] = "keep";
+	(void)state;
+
+	conf = conf_padded(300 * 1024, "httpopen_pass open sesame 42\n");
+	expect_text(conf, "httpopen_pass", "open sesame 42");
+	mem_deref(conf);
+
+	conf = conf_padded(2 * 1024 * 1024, "httpopen_pass open sesame 42\n");
+	test_log_clear();
+	assert_int_equal(EINVAL, door_conf_text(conf, "httpopen_pass", buf,
+						sizeof(buf)));
+	assert_string_equal("keep", buf);
+	assert_true(test_log_has("httpopen_pass"));
+	assert_true(test_log_has("1 MiB"));
+	mem_deref(conf);
+}
+
+
+/* A line longer than the value may be: refused, not cut */
+static void test_conf_text_long_line(void **state)
+{
+	const size_t n = 300 * 1024;
+	char *text = malloc(n + 32), *big = malloc(n + 1);
+	struct conf *conf = NULL;
+	char buf[64] = "keep";
+	(void)state;
+
+	assert_non_null(text);
+	assert_non_null(big);
+	memcpy(text, "relay1_name ", 12);
+	memset(text + 12, 'x', n);
+	text[12 + n / 2] = ' ';
+	memcpy(text + 12 + n, "\nrelay2_name b\n", 16);
+	assert_int_equal(0, conf_alloc_buf(&conf, (const uint8_t *)text,
+					   n + 28));
+
+	test_log_clear();
+	assert_int_equal(EINVAL, door_conf_text(conf, "relay1_name", buf,
+						sizeof(buf)));
+	assert_string_equal("keep", buf);
+	assert_true(test_log_has("relay1_name"));
+
+	assert_int_equal(0, door_conf_text(conf, "relay1_name", big, n + 1));
+	assert_int_equal(n, strlen(big));
+	assert_int_equal(' ', big[n / 2]);
+	expect_text(conf, "relay2_name", "b");
+
+	mem_deref(conf);
+	free(big);
+	free(text);
+}
+
+
+/* When the file cannot give the line baresip read, nothing is guessed */
+static void test_conf_text_refused(void **state)
+{
+	struct conf *conf = conf_make("httpopen_pass open sesame\n");
+	char buf[64] = "keep";
+	(void)state;
+
+	/* changed since it was read */
+	write_config("httpopen_pass other words\n", 26);
+	test_log_clear();
+	assert_int_equal(EINVAL, door_conf_text(conf, "httpopen_pass", buf,
+						sizeof(buf)));
+	assert_true(test_log_has("httpopen_pass"));
+	write_config("httpopen_pass opensesame\n", 25);
+	assert_int_equal(EINVAL, door_conf_text(conf, "httpopen_pass", buf,
+						sizeof(buf)));
+
+	/* gone */
+	assert_int_equal(0, unlink(test_conf_file()));
+	test_log_clear();
+	assert_int_equal(EINVAL, door_conf_text(conf, "httpopen_pass", buf,
+						sizeof(buf)));
+	assert_true(test_log_has("httpopen_pass"));
+	assert_string_equal("keep", buf);
+	mem_deref(conf);
+
+	/* a NUL byte would end the copy early */
+	assert_int_equal(0, conf_alloc_buf(&conf, (const uint8_t *)
+					   "relay1_name ab\0cd\n", 18));
+	test_log_clear();
+	assert_int_equal(EINVAL, door_conf_text(conf, "relay1_name", buf,
+						sizeof(buf)));
+	assert_true(test_log_has("relay1_name"));
+	assert_string_equal("keep", buf);
+	assert_int_equal(EINVAL, door_conf_text(NULL, "a", buf, sizeof(buf)));
+	assert_int_equal(EINVAL, door_conf_text(conf, "a", buf, 0));
 	mem_deref(conf);
 }
 
@@ -434,7 +600,11 @@ int main(void)
 		cmocka_unit_test(test_getters_one_line),
 		cmocka_unit_test(test_line_find),
 		cmocka_unit_test(test_line_find_args),
-		cmocka_unit_test(test_conf_text_fallback),
+		cmocka_unit_test(test_conf_text),
+		cmocka_unit_test(test_conf_text_formats),
+		cmocka_unit_test(test_conf_text_big_file),
+		cmocka_unit_test(test_conf_text_long_line),
+		cmocka_unit_test(test_conf_text_refused),
 	};
 
 	return cmocka_run_group_tests_name("door_conf", tests, NULL, NULL);

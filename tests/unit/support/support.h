@@ -19,6 +19,10 @@ void test_log_clear(void);
 /* run libre's loop for a while, so timers and fd handlers fire */
 void test_run_loop(unsigned msec);
 
+/* conf.c: conf_alloc_buf() writes this file, conf_path_get() names its
+ * folder, as baresip's config file is read again for whole-line values */
+const char *test_conf_file(void);
+
 /* commands.c: the "webrelay_event ..." lines door_announce() ran */
 const char *test_announced(void);
 void test_announced_clear(void);
