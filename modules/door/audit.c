@@ -21,6 +21,7 @@
 
 static struct {
 	char *path;
+	struct tmr alarm;   /* after start, when every module has loaded */
 	uint32_t lost;      /* records not written since the last one */
 	bool failing;       /* reported; cleared by the next good write */
 	bool cut;           /* a half line could not be removed */
@@ -139,6 +140,16 @@ int audit_format(struct mbuf *mb, const struct audit_rec *rec,
 }
 
 
+/* From the loop, so that at start webrelay is loaded to hear it */
+static void alarm_announce(void *arg)
+{
+	(void)arg;
+
+	if (audit.path)
+		door_announce("audit_error", "file", audit.path, NULL);
+}
+
+
 /* One clear line and an alarm when records start being lost */
 static void audit_failed(const char *what, int err)
 {
@@ -148,7 +159,7 @@ static void audit_failed(const char *what, int err)
 	audit.failing = true;
 	warning("door: audit log %s: %s (%m): access decisions are not being"
 		" recorded\n", audit.path, what, err);
-	door_announce("audit_error", "file", audit.path, "error", what, NULL);
+	tmr_start(&audit.alarm, 0, alarm_announce, NULL);
 }
 
 
@@ -198,6 +209,7 @@ void audit_configure(const struct conf *conf)
 
 void audit_close(void)
 {
+	tmr_cancel(&audit.alarm);
 	audit.path = mem_deref(audit.path);
 	audit.lost = 0;
 	audit.failing = false;

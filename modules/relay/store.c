@@ -31,6 +31,8 @@ int store_save(const char *path, const struct list *relays, bool *removed)
 	struct le *le;
 	int fd, err = 0;
 
+	if (removed)
+		*removed = false;
 	if (!path)
 		return 0;
 
