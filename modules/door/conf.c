@@ -111,16 +111,14 @@ bool door_dtmf_code_valid(const char *code)
 }
 
 
+/* ENOENT when absent, EINVAL (logged) when the line holds more words */
 static int conf_value(const struct conf *conf, const char *key,
 		      struct pl *pl)
 {
 	if (!conf || !key)
 		return ENOENT;
 
-	if (conf_get(conf, key, pl) || !pl_isset(pl))
-		return ENOENT;
-
-	return 0;
+	return door_conf_word(conf, key, pl);
 }
 
 
@@ -128,9 +126,11 @@ int door_conf_str(const struct conf *conf, const char *key,
 		  char *buf, size_t sz)
 {
 	struct pl pl;
+	int err;
 
-	if (conf_value(conf, key, &pl))
-		return ENOENT;
+	err = conf_value(conf, key, &pl);
+	if (err)
+		return err;
 
 	if (pl.l >= sz) {
 		warning("door: config %s: value longer than %zu characters\n",
@@ -146,10 +146,12 @@ int door_conf_str(const struct conf *conf, const char *key,
 int door_conf_dup(const struct conf *conf, const char *key, char **strp)
 {
 	struct pl pl;
+	int err;
 	char *str;
 
-	if (conf_value(conf, key, &pl))
-		return ENOENT;
+	err = conf_value(conf, key, &pl);
+	if (err)
+		return err;
 
 	if (pl_strdup(&str, &pl))
 		return ENOMEM;
@@ -163,9 +165,11 @@ int door_conf_dup(const struct conf *conf, const char *key, char **strp)
 int door_conf_bool(const struct conf *conf, const char *key, bool *val)
 {
 	struct pl pl;
+	int err;
 
-	if (conf_value(conf, key, &pl))
-		return ENOENT;
+	err = conf_value(conf, key, &pl);
+	if (err)
+		return err;
 
 	if (door_parse_bool(&pl, val)) {
 		warning("door: config %s: '%r' is not yes or no\n", key, &pl);
@@ -180,9 +184,11 @@ int door_conf_u32(const struct conf *conf, const char *key,
 		  uint32_t min, uint32_t max, uint32_t *val)
 {
 	struct pl pl;
+	int err;
 
-	if (conf_value(conf, key, &pl))
-		return ENOENT;
+	err = conf_value(conf, key, &pl);
+	if (err)
+		return err;
 
 	if (door_parse_u32(&pl, min, max, val)) {
 		warning("door: config %s: '%r' is not a whole number"
@@ -198,9 +204,11 @@ int door_conf_seconds(const struct conf *conf, const char *key,
 		      uint32_t *msec)
 {
 	struct pl pl;
+	int err;
 
-	if (conf_value(conf, key, &pl))
-		return ENOENT;
+	err = conf_value(conf, key, &pl);
+	if (err)
+		return err;
 
 	if (door_parse_seconds(&pl, msec)) {
 		warning("door: config %s: '%r' is not a number of seconds"

@@ -150,6 +150,51 @@ static bool same_value(const struct pl *word, const struct pl *val)
 }
 
 
+/*
+ * The key's whole value, from the config file read again into *mbp;
+ * EINVAL (logged, naming the key) when it cannot be had as baresip read it
+ */
+static int conf_line(const struct conf *conf, const char *key,
+		     struct mbuf **mbp, struct pl *word, struct pl *val)
+{
+	char path[4200] = "the config file";
+	struct pl text;
+	int err;
+
+	if (!conf || !key)
+		return EINVAL;
+
+	if (conf_get(conf, key, word) || !pl_isset(word))
+		return ENOENT;
+
+	err = read_config_file(mbp, path, sizeof(path));
+	if (err) {
+		warning("door: config %s: cannot read %s again for the whole"
+			" value (%m%s); %s not used\n", key, path, err,
+			err == EFBIG ? ", larger than 1 MiB" : "", key);
+		return EINVAL;
+	}
+
+	text.p = (const char *)(*mbp)->buf;
+	text.l = (*mbp)->end;
+	if (door_conf_line_find(&text, key, val) || !same_value(word, val)) {
+		warning("door: config %s: %s does not hold the line baresip"
+			" read (changed since start?); %s not used\n",
+			key, path, key);
+		err = EINVAL;
+	}
+	else if (memchr(val->p, '\0', val->l)) {
+		warning("door: config %s: the value holds a NUL byte; not"
+			" used\n", key);
+		err = EINVAL;
+	}
+
+	if (err)
+		*mbp = mem_deref(*mbp);
+	return err;
+}
+
+
 /**
  * Like door_conf_str(), but the value is the whole rest of the line,
  * trimmed. The first line of the key counts, as for every baresip key.
@@ -159,45 +204,52 @@ int door_conf_text(const struct conf *conf, const char *key,
 		   char *buf, size_t sz)
 {
 	struct mbuf *mb = NULL;
-	struct pl text, word, val;
-	char path[4200] = "the config file";
+	struct pl word, val;
 	int err;
 
-	if (!conf || !key || !buf || !sz)
+	if (!buf || !sz)
 		return EINVAL;
 
-	if (conf_get(conf, key, &word) || !pl_isset(&word))
-		return ENOENT;
+	err = conf_line(conf, key, &mb, &word, &val);
+	if (err)
+		return err;
 
-	err = read_config_file(&mb, path, sizeof(path));
-	if (err) {
-		warning("door: config %s: cannot read %s again for the whole"
-			" value (%m%s); %s not used\n", key, path, err,
-			err == EFBIG ? ", larger than 1 MiB" : "", key);
-		return EINVAL;
-	}
-
-	text.p = (const char *)mb->buf;
-	text.l = mb->end;
-	if (door_conf_line_find(&text, key, &val) ||
-	    !same_value(&word, &val)) {
-		warning("door: config %s: %s does not hold the line baresip"
-			" read (changed since start?); %s not used\n",
-			key, path, key);
-		err = EINVAL;
-	}
-	else if (memchr(val.p, '\0', val.l)) {
-		warning("door: config %s: the value holds a NUL byte; not"
-			" used\n", key);
-		err = EINVAL;
-	}
-	else if (val.l >= sz) {
+	if (val.l >= sz) {
 		warning("door: config %s: value longer than %zu characters\n",
 			key, sz - 1);
 		err = EINVAL;
 	}
 	else {
 		(void)pl_strcpy(&val, buf, sz);
+	}
+
+	mem_deref(mb);
+	return err;
+}
+
+
+/**
+ * libre's one-word value of a key, checked against the whole line: a
+ * line with more words ("/var/lib/my door/state") is EINVAL, logged,
+ * rather than silently the first word.
+ */
+int door_conf_word(const struct conf *conf, const char *key, struct pl *pl)
+{
+	struct mbuf *mb = NULL;
+	struct pl val;
+	int err;
+
+	if (!pl)
+		return EINVAL;
+
+	err = conf_line(conf, key, &mb, pl, &val);
+	if (err)
+		return err;
+
+	if (val.l != pl->l) {
+		warning("door: config %s: one value expected, the line holds"
+			" more words; %s not used\n", key, key);
+		err = EINVAL;
 	}
 
 	mem_deref(mb);

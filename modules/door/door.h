@@ -34,9 +34,11 @@ int door_conf_seconds(const struct conf *conf, const char *key,
 		      uint32_t *msec);
 int door_conf_dup(const struct conf *conf, const char *key, char **strp);
 
-/* conftext.c: the whole rest of the line, for names and commands */
+/* conftext.c: the whole rest of the line, for names and commands; and
+ * a one-word value checked against its line, so it is never cut */
 int door_conf_text(const struct conf *conf, const char *key,
 		   char *buf, size_t sz);
+int door_conf_word(const struct conf *conf, const char *key, struct pl *pl);
 int door_conf_line_find(const struct pl *text, const char *key,
 			struct pl *val);
 

@@ -587,6 +587,44 @@ static void test_conf_text_refused(void **state)
 }
 
 
+/* One-word values are checked against their line: never the first word
+ * of several (a path with a space would name another file) */
+static void test_conf_word_never_cut(void **state)
+{
+	struct conf *conf = conf_make(
+		"relay_state_file /var/lib/my door/state\n"
+		"door_audit_file /var/log/audit.log  \t\r\n"
+		"relay1_hold 3 # seconds\n"
+		"relay1_active_low yes no\n"
+		"relay1_gpio\tgpiochip0:17\r\n");
+	char *path = NULL, buf[32] = "keep";
+	uint32_t ms = 7;
+	bool b = false;
+	(void)state;
+
+	test_log_clear();
+	assert_int_equal(EINVAL, door_conf_dup(conf, "relay_state_file",
+					       &path));
+	assert_null(path);
+	assert_true(test_log_has("relay_state_file"));
+	assert_int_equal(EINVAL, door_conf_seconds(conf, "relay1_hold", &ms));
+	assert_int_equal(7, ms);
+	assert_true(test_log_has("relay1_hold"));
+	assert_int_equal(EINVAL, door_conf_bool(conf, "relay1_active_low",
+						&b));
+	assert_false(b);
+
+	assert_int_equal(0, door_conf_dup(conf, "door_audit_file", &path));
+	assert_string_equal("/var/log/audit.log", path);
+	assert_int_equal(0, door_conf_str(conf, "relay1_gpio", buf,
+					  sizeof(buf)));
+	assert_string_equal("gpiochip0:17", buf);
+
+	mem_deref(path);
+	mem_deref(conf);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_conf_text_big_file),
 		cmocka_unit_test(test_conf_text_long_line),
 		cmocka_unit_test(test_conf_text_refused),
+		cmocka_unit_test(test_conf_word_never_cut),
 	};
 
 	return cmocka_run_group_tests_name("door_conf", tests, NULL, NULL);
