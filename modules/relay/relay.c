@@ -49,10 +49,18 @@ static void load_relays(const struct conf *conf)
 static void state_retry(void *arg);
 
 
+/* Retried every STATE_RETRY_MS from now on, until a save succeeds */
+static void state_unsaved_set(void)
+{
+	state_unsaved = true;
+	tmr_start(&state_tmr, STATE_RETRY_MS, state_retry, NULL);
+}
+
+
 /*
- * Save every bistable state. A failure is audited and announced once,
- * then retried until a save succeeds: until then the command that caused
- * it says so, and the next start leaves the relays off (store.c).
+ * Save every bistable state. A failure is logged, audited and announced
+ * once, then retried quietly until a save succeeds: until then commands
+ * say so, and the next start leaves the relays off (store.c).
  */
 static void state_save(void)
 {
@@ -61,7 +69,6 @@ static void state_save(void)
 		.result = "error",
 		.detail = "state not saved: bistable relays start off",
 	};
-
 	bool removed;
 	int err;
 
@@ -78,6 +85,11 @@ static void state_save(void)
 		return;
 	}
 
+	if (state_unsaved) {
+		state_unsaved_set();
+		return;
+	}
+
 	if (removed) {
 		warning("relay: relay_state_file %s: cannot save (%m); old"
 			" state removed, bistable relays will start off\n",
@@ -89,13 +101,9 @@ static void state_save(void)
 			" can be rewritten at start\n", state_file, err);
 	}
 
-	if (!state_unsaved) {
-		state_unsaved = true;
-		(void)audit_write(&rec);
-		door_announce("relay_state_unsaved", "file", state_file,
-			      NULL);
-	}
-	tmr_start(&state_tmr, STATE_RETRY_MS, state_retry, NULL);
+	state_unsaved_set();
+	(void)audit_write(&rec);
+	door_announce("relay_state_unsaved", "file", state_file, NULL);
 }
 
 
@@ -109,6 +117,30 @@ static void state_retry(void *arg)
 bool relay_state_unsaved(void)
 {
 	return state_unsaved;
+}
+
+
+/* Each relay a stale file would have switched on is audited, refused */
+static void state_refused(uint32_t on)
+{
+	struct audit_rec rec = {
+		.module = "relay", .action = "on", .source = "restore",
+		.result = "denied",
+		.detail = "state file cannot be rewritten: may be stale",
+	};
+	struct le *le;
+	char rid[8];
+
+	LIST_FOREACH(&relays, le) {
+		const struct relay *r = le->data;
+
+		if (!(on & (1u << r->id)))
+			continue;
+
+		re_snprintf(rid, sizeof(rid), "%u", r->id);
+		rec.relay = rid;
+		(void)audit_write(&rec);
+	}
 }
 
 
@@ -157,6 +189,11 @@ static uint32_t state_restorable(void)
 			" (%m), so a later change may have been lost: not"
 			" restored, bistable relays start off\n", state_file,
 			err);
+		state_refused(on);
+
+		/* rewritten (all off) as soon as it can be, so the stale
+		 * "on" is gone before the next start */
+		state_unsaved_set();
 		return 0;
 	}
 

@@ -514,7 +514,15 @@ def test_state_unsaved_on_readonly_fs_is_not_restored(tmp_path, procs):
         new = log_since(b, offset)
         assert new.count("relay_state_file") == 1, new
         assert "cannot be rewritten" in new
-        assert not [r for r in audit(tmp_path) if r["source"] == "restore"]
+        restores = [r for r in audit(tmp_path) if r["source"] == "restore"]
+        assert [(r["relay"], r["action"], r["result"]) for r in restores] \
+            == [("1", "on", "denied")]
+
+        # writable again while running: the stale "on" is rewritten off,
+        # so a start after that cannot restore it either
+        remount(fs, readonly=False)
+        b.wait_log("saved again", timeout=8)
+        assert open(state).read() == "relay1 0\n"
 
 
 def test_state_save_retried_until_it_succeeds(tmp_path, procs):
