@@ -274,7 +274,8 @@ int audit_write(const struct audit_rec *rec)
 	err |= audit_format(mb, rec, (uint64_t)tv.tv_sec * 1000 +
 			    (uint64_t)tv.tv_usec / 1000);
 	if (!err && audit.lost) {
-		mb->pos = mb->end -= 2;       /* "}\n" */
+		mb->end -= 2;                 /* "}\n" */
+		mb->pos = mb->end;
 		err = mbuf_printf(mb, ",\"lost\":%u}\n", audit.lost);
 	}
 	if (err)
@@ -290,12 +291,11 @@ int audit_write(const struct audit_rec *rec)
 		++audit.lost;
 		audit_failed("write failed", err);
 	}
-	else if (audit.failing) {
-		info("door: audit log %s written again\n", audit.path);
-		audit.failing = false;
-		audit.lost = 0;
-	}
 	else {
+		if (audit.failing)
+			info("door: audit log %s written again\n",
+			     audit.path);
+		audit.failing = false;
 		audit.lost = 0;
 	}
 
