@@ -906,6 +906,8 @@ def test_digest_under_load(tmp_path):
           f"{reusing['ok']} reusing a nonce 5 times), 0 failed, while "
           f"{challenges['challenges']} unanswered challenges were fetched "
           f"({challenges['challenges'] / 6:.0f}/s)")
+
+
 # ---- whole config values ----
 
 def test_password_read_whole_from_a_large_config(tmp_path):
