@@ -86,7 +86,8 @@ static int cmd_out(struct re_printf *pf, void *arg)
 	const char *sp;
 	int err;
 
-	pl_set_str(&pl, carg ? carg->prm : NULL);
+	/* pl_set_str() leaves pl untouched for NULL: never pass one */
+	pl_set_str(&pl, carg && carg->prm ? carg->prm : "");
 	while (pl.l && pl.p[pl.l - 1] == ' ')
 		--pl.l;
 	while (pl.l && pl.p[0] == ' ')
@@ -142,7 +143,8 @@ static int cmd_alert(struct re_printf *pf, void *arg)
 	struct pl pl;
 	int err;
 
-	pl_set_str(&pl, carg ? carg->prm : NULL);
+	/* pl_set_str() leaves pl untouched for NULL: never pass one */
+	pl_set_str(&pl, carg && carg->prm ? carg->prm : "");
 	while (pl.l && pl.p[pl.l - 1] == ' ')
 		--pl.l;
 	while (pl.l && pl.p[0] == ' ')

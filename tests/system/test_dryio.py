@@ -473,6 +473,12 @@ def test_commands_and_close_switches_off(tmp_path, doors, lines):
         ok, resp = door.cmd("dryio_out", params)
         assert not ok and word in resp, (params, resp)
 
+    # no argument at all (not even an empty one): a usage line, no crash
+    for cmd in ("dryio_out", "dryio_alert"):
+        ok, resp = door.cmd(cmd)
+        assert not ok and "usage" in resp, (cmd, resp)
+    assert door.alive()
+
     door.ok("dryio_out", "1 on")
     door.ok("dryio_out", "2 on")
     assert door.stop() == 0
