@@ -12,7 +12,7 @@ PYTHON   ?= /usr/bin/python3
 PKG_CONFIG ?= pkg-config
 
 # Debian packages, per need; module.mk files add theirs
-DEPS     := make gcc pkg-config baresip-core libre-dev librem-dev \
+DEPS     := make gcc pkg-config baresip-core libre-dev librem-dev valgrind \
 	    libgpiod-dev libcmocka-dev sip-tester python3-pytest curl
 PKGS     := libre librem
 

@@ -1,9 +1,24 @@
 /**
- * @file baresip_api.h  The part of baresip 1.0.0's API that baresip-door uses
+ * @file baresip_api.h  The part of baresip's API that baresip-door uses
  *
  * Debian ships no baresip.h, so the declarations below were written by hand
- * from the v1.0.0 API. Where a real <baresip.h> is on the include path it is
- * used instead, so the two can never drift apart silently.
+ * and checked against the include/baresip.h of both v1.0.0 (Debian 12) and
+ * v1.1.0 (Debian 13): every struct, handler type and function declared here
+ * is identical in the two. Where a real <baresip.h> is on the include path
+ * it is used instead, so the two can never drift apart silently.
+ *
+ * What differs between 1.0.0 and 1.1.0, and how this project avoids it:
+ * - enum ua_event: 1.1.0 inserts FALLBACK_OK and FALLBACK_FAIL after
+ *   UNREGISTERING, CALL_ANSWERED after CALL_PROGRESS, MODULE and CUSTOM
+ *   before MAX. Its values are never named here; uaevent.c resolves them
+ *   by name through uag_event_str() (same on both; "?" for unknown).
+ * - uag_current() and ua_aor() exist only in 1.0.0: not used.
+ * - struct call, struct ua, struct account and struct audio are opaque in
+ *   both and only reached through functions.
+ * - 1.1.0 adds functions this project does not use (module_event(),
+ *   call_account(), message_encode_dict(), ...).
+ * tests/system/test_build.py checks that every symbol the modules import
+ * exists in the baresip binary (and its libraries) of the platform.
  */
 #ifndef DOOR_BARESIP_API_H
 #define DOOR_BARESIP_API_H
@@ -58,33 +73,14 @@ struct ua       *call_get_ua(const struct call *call);
 struct audio    *call_audio(const struct call *call);
 bool             call_is_outgoing(const struct call *call);
 
-/* User agents; the values of enum ua_event are positional, keep them all */
+/*
+ * User agents. The numbers of enum ua_event differ between versions: no
+ * enumerator is declared, only the type (an int), so nothing here can
+ * name an event by number; see door_event in door.h.
+ */
 enum ua_event {
-	UA_EVENT_REGISTERING = 0,
-	UA_EVENT_REGISTER_OK,
-	UA_EVENT_REGISTER_FAIL,
-	UA_EVENT_UNREGISTERING,
-	UA_EVENT_MWI_NOTIFY,
-	UA_EVENT_SHUTDOWN,
-	UA_EVENT_EXIT,
-	UA_EVENT_CALL_INCOMING,
-	UA_EVENT_CALL_RINGING,
-	UA_EVENT_CALL_PROGRESS,
-	UA_EVENT_CALL_ESTABLISHED,
-	UA_EVENT_CALL_CLOSED,
-	UA_EVENT_CALL_TRANSFER,
-	UA_EVENT_CALL_TRANSFER_FAILED,
-	UA_EVENT_CALL_DTMF_START,
-	UA_EVENT_CALL_DTMF_END,
-	UA_EVENT_CALL_RTPESTAB,
-	UA_EVENT_CALL_RTCP,
-	UA_EVENT_CALL_MENC,
-	UA_EVENT_VU_TX,
-	UA_EVENT_VU_RX,
-	UA_EVENT_AUDIO_ERROR,
-	UA_EVENT_CALL_LOCAL_SDP,
-	UA_EVENT_CALL_REMOTE_SDP,
-	UA_EVENT_MAX,
+	UA_EVENT_DOOR_OPAQUE_MIN_ = -1,
+	UA_EVENT_DOOR_OPAQUE_MAX_ = 0x7fffffff,
 };
 
 typedef void (ua_event_h)(struct ua *ua, enum ua_event ev,
@@ -94,8 +90,6 @@ int          uag_event_register(ua_event_h *eh, void *arg);
 void         uag_event_unregister(ua_event_h *eh);
 const char  *uag_event_str(enum ua_event ev);
 struct list *uag_list(void);
-struct ua   *uag_current(void);
-const char  *ua_aor(const struct ua *ua);
 struct call *ua_call(const struct ua *ua);
 struct list *ua_calls(const struct ua *ua);
 

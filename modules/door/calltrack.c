@@ -4,14 +4,17 @@
  * baresip 1.0.0 has no "call began" event for every case: an outgoing call
  * is first seen in its local SDP offer, an auto-answered incoming call in
  * its answer. So a call counts from the first event that names it until
- * UA_EVENT_CALL_CLOSED.
+ * CALL_CLOSED, or until a sweep finds it gone from baresip's call list
+ * (baresip 1.0.0 frees some calls without CALL_CLOSED). Calls are named by
+ * Call-ID and peer URI, never by address.
  */
 #include <string.h>
 #include "door.h"
 
 struct tracked {
 	struct le le;
-	const struct call *call;
+	char *id;
+	char *peer;
 	unsigned phases;
 };
 
@@ -44,15 +47,25 @@ int calltrack_alloc(struct calltrack **ctp)
 }
 
 
+static void tracked_destructor(void *data)
+{
+	struct tracked *t = data;
+
+	list_unlink(&t->le);
+	mem_deref(t->id);
+	mem_deref(t->peer);
+}
+
+
 static struct tracked *tracked_find(const struct calltrack *ct,
-				    const struct call *call)
+				    const char *id, const char *peer)
 {
 	struct le *le;
 
 	LIST_FOREACH(&ct->calls, le) {
 		struct tracked *t = le->data;
 
-		if (t->call == call)
+		if (!strcmp(t->id, id) && !strcmp(t->peer, peer))
 			return t;
 	}
 
@@ -61,46 +74,55 @@ static struct tracked *tracked_find(const struct calltrack *ct,
 
 
 /**
- * Feed one UA event; outgoing is whether the call is outgoing (the caller
- * asks baresip, which keeps this file free of baresip calls).
+ * Feed one UA event of the call named id (its Call-ID) and peer; outgoing
+ * is whether the call is outgoing (the caller asks baresip, which keeps
+ * this file free of baresip calls).
  * Returns true when any call's phases changed.
  */
-bool calltrack_event(struct calltrack *ct, enum ua_event ev,
-		     const struct call *call, bool outgoing)
+bool calltrack_event(struct calltrack *ct, enum door_event ev,
+		     const char *id, const char *peer, bool outgoing)
 {
 	struct tracked *t;
 	unsigned before;
 
-	if (!ct || !call)
+	if (!ct || !id)
 		return false;
+
+	if (!peer)
+		peer = "";
 
 	switch (ev) {
 
-	case UA_EVENT_CALL_INCOMING:
-	case UA_EVENT_CALL_RINGING:
-	case UA_EVENT_CALL_PROGRESS:
-	case UA_EVENT_CALL_ESTABLISHED:
-	case UA_EVENT_CALL_CLOSED:
-	case UA_EVENT_CALL_LOCAL_SDP:
-	case UA_EVENT_CALL_REMOTE_SDP:
-	case UA_EVENT_CALL_DTMF_START:
-	case UA_EVENT_CALL_RTPESTAB:
+	case DOOR_EV_CALL_INCOMING:
+	case DOOR_EV_CALL_RINGING:
+	case DOOR_EV_CALL_PROGRESS:
+	case DOOR_EV_CALL_ANSWERED:
+	case DOOR_EV_CALL_ESTABLISHED:
+	case DOOR_EV_CALL_CLOSED:
+	case DOOR_EV_CALL_LOCAL_SDP:
+	case DOOR_EV_CALL_REMOTE_SDP:
+	case DOOR_EV_CALL_DTMF_START:
+	case DOOR_EV_CALL_RTPESTAB:
 		break;
 
 	default:
 		return false;
 	}
 
-	t = tracked_find(ct, call);
+	t = tracked_find(ct, id, peer);
 	if (!t) {
-		if (ev == UA_EVENT_CALL_CLOSED)
+		if (ev == DOOR_EV_CALL_CLOSED)
 			return false;
 
-		t = mem_zalloc(sizeof(*t), NULL);
+		t = mem_zalloc(sizeof(*t), tracked_destructor);
 		if (!t)
 			return false;
 
-		t->call = call;
+		if (str_dup(&t->id, id) || str_dup(&t->peer, peer)) {
+			mem_deref(t);
+			return false;
+		}
+
 		t->phases = DOOR_PHASE_CALL |
 			(outgoing ? DOOR_PHASE_OUTGOING : 0);
 		list_append(&ct->calls, &t->le, t);
@@ -112,19 +134,18 @@ bool calltrack_event(struct calltrack *ct, enum ua_event ev,
 
 	switch (ev) {
 
-	case UA_EVENT_CALL_INCOMING:
+	case DOOR_EV_CALL_INCOMING:
 		if (!outgoing)
 			t->phases |= DOOR_PHASE_INCOMING;
 		break;
 
-	case UA_EVENT_CALL_ESTABLISHED:
+	case DOOR_EV_CALL_ESTABLISHED:
 		t->phases &= ~(unsigned)(DOOR_PHASE_INCOMING |
 					 DOOR_PHASE_OUTGOING);
 		t->phases |= DOOR_PHASE_ESTABLISHED;
 		break;
 
-	case UA_EVENT_CALL_CLOSED:
-		list_unlink(&t->le);
+	case DOOR_EV_CALL_CLOSED:
 		mem_deref(t);
 		return before != 0;
 
@@ -133,6 +154,31 @@ bool calltrack_event(struct calltrack *ct, enum ua_event ev,
 	}
 
 	return before != t->phases;
+}
+
+
+/**
+ * Forget the calls aliveh no longer finds, whatever event (or none)
+ * announced their end. Returns true when the phases changed.
+ */
+bool calltrack_sweep(struct calltrack *ct, door_alive_h *aliveh, void *arg)
+{
+	unsigned before = calltrack_phases(ct);
+	struct le *le;
+
+	if (!ct || !aliveh)
+		return false;
+
+	le = ct->calls.head;
+	while (le) {
+		struct tracked *t = le->data;
+
+		le = le->next;
+		if (!aliveh(t->id, t->peer, arg))
+			mem_deref(t);
+	}
+
+	return before != calltrack_phases(ct);
 }
 
 

@@ -4,6 +4,8 @@
  * A call gets its own matcher at its first digit, so a caller's failures
  * and lock-out stay with that call and a new call starts afresh. Callers
  * outside the allowlist are reported once per call and ignored after.
+ * A call is named by Call-ID and peer URI, never by address, and its
+ * entry goes when the call closes or a sweep no longer finds it.
  */
 #include <string.h>
 #include "door.h"
@@ -21,8 +23,8 @@ struct codeset {
 struct callcodes {
 	struct le le;
 	struct codeset *cs;
-	const struct call *call;
-	char peer[256];
+	char *id;
+	char *peer;
 	struct matcher *m;
 	bool refused;
 	bool reported;
@@ -43,6 +45,8 @@ static void callcodes_destructor(void *data)
 
 	list_unlink(&cc->le);
 	mem_deref(cc->m);
+	mem_deref(cc->id);
+	mem_deref(cc->peer);
 }
 
 
@@ -82,14 +86,14 @@ static void matcher_handler(enum matcher_result res, int id, void *arg)
 
 
 static struct callcodes *callcodes_find(const struct codeset *cs,
-					const struct call *call)
+					const char *id, const char *peer)
 {
 	struct le *le;
 
 	LIST_FOREACH(&cs->calls, le) {
 		struct callcodes *cc = le->data;
 
-		if (cc->call == call)
+		if (!strcmp(cc->id, id) && !strcmp(cc->peer, peer))
 			return cc;
 	}
 
@@ -97,11 +101,10 @@ static struct callcodes *callcodes_find(const struct codeset *cs,
 }
 
 
-static struct callcodes *callcodes_get(struct codeset *cs,
-				       const struct call *call,
+static struct callcodes *callcodes_get(struct codeset *cs, const char *id,
 				       const char *peer)
 {
-	struct callcodes *cc = callcodes_find(cs, call);
+	struct callcodes *cc = callcodes_find(cs, id, peer);
 	int err;
 
 	if (cc)
@@ -112,13 +115,12 @@ static struct callcodes *callcodes_get(struct codeset *cs,
 		return NULL;
 
 	cc->cs = cs;
-	cc->call = call;
-	str_ncpy(cc->peer, peer ? peer : "", sizeof(cc->peer));
-	cc->refused = !allowlist_isempty(cs->allow) &&
-		!allowlist_match(cs->allow, cc->peer);
-
-	err = matcher_alloc(&cc->m, cs->timeout_ms, cs->max_fail,
-			    matcher_handler, cc);
+	err = str_dup(&cc->id, id);
+	if (!err)
+		err = str_dup(&cc->peer, peer);
+	if (!err)
+		err = matcher_alloc(&cc->m, cs->timeout_ms, cs->max_fail,
+				    matcher_handler, cc);
 	if (!err)
 		err = cs->fillh(cc->m, cs->arg);
 	if (err) {
@@ -126,25 +128,28 @@ static struct callcodes *callcodes_get(struct codeset *cs,
 		return mem_deref(cc);
 	}
 
+	cc->refused = !allowlist_isempty(cs->allow) &&
+		!allowlist_match(cs->allow, cc->peer);
+
 	list_append(&cs->calls, &cc->le, cc);
 	return cc;
 }
 
 
 /**
- * A digit received in a call. peer is the caller's URI; it is kept from
- * the call's first digit. The handler may run, with MATCHER_REFUSED once
- * per call for a caller outside the allowlist.
+ * A digit received in the call named id (its Call-ID) and peer (the
+ * caller's URI). The handler may run, with MATCHER_REFUSED once per call
+ * for a caller outside the allowlist.
  */
-void codeset_feed(struct codeset *cs, const struct call *call,
-		  const char *peer, char digit)
+void codeset_feed(struct codeset *cs, const char *id, const char *peer,
+		  char digit)
 {
 	struct callcodes *cc;
 
-	if (!cs || !call)
+	if (!cs || !id)
 		return;
 
-	cc = callcodes_get(cs, call, peer);
+	cc = callcodes_get(cs, id, peer ? peer : "");
 	if (!cc)
 		return;
 
@@ -161,8 +166,33 @@ void codeset_feed(struct codeset *cs, const struct call *call,
 
 
 /** The call has closed: forget its digits and failures */
-void codeset_call_closed(struct codeset *cs, const struct call *call)
+void codeset_call_closed(struct codeset *cs, const char *id,
+			 const char *peer)
 {
-	if (cs)
-		mem_deref(callcodes_find(cs, call));
+	if (cs && id)
+		mem_deref(callcodes_find(cs, id, peer ? peer : ""));
+}
+
+
+/**
+ * Forget the calls aliveh no longer finds (baresip may free a call without
+ * CALL_CLOSED). Returns how many calls are still held.
+ */
+unsigned codeset_sweep(struct codeset *cs, door_alive_h *aliveh, void *arg)
+{
+	struct le *le;
+
+	if (!cs || !aliveh)
+		return 0;
+
+	le = cs->calls.head;
+	while (le) {
+		struct callcodes *cc = le->data;
+
+		le = le->next;
+		if (!aliveh(cc->id, cc->peer, arg))
+			mem_deref(cc);
+	}
+
+	return list_count(&cs->calls);
 }

@@ -113,8 +113,83 @@ uint32_t matcher_failures(const struct matcher *m);
 
 
 /*
+ * baresip's UA events by name (evmap.c, uaevent.c). The numbers of
+ * enum ua_event differ between baresip versions (1.1.0 inserted events in
+ * the middle), so no module uses them: they are resolved once, by the
+ * names uag_event_str() gives, into the project's own door_event.
+ */
+enum door_event {
+	DOOR_EV_NONE = 0,          /* an event no module uses */
+	DOOR_EV_SHUTDOWN,
+	DOOR_EV_EXIT,
+	DOOR_EV_CALL_INCOMING,
+	DOOR_EV_CALL_RINGING,
+	DOOR_EV_CALL_PROGRESS,
+	DOOR_EV_CALL_ANSWERED,     /* baresip 1.1.0 and later only */
+	DOOR_EV_CALL_ESTABLISHED,
+	DOOR_EV_CALL_CLOSED,
+	DOOR_EV_CALL_TRANSFER,
+	DOOR_EV_CALL_TRANSFER_FAILED,
+	DOOR_EV_CALL_DTMF_START,
+	DOOR_EV_CALL_DTMF_END,
+	DOOR_EV_CALL_RTPESTAB,
+	DOOR_EV_CALL_LOCAL_SDP,
+	DOOR_EV_CALL_REMOTE_SDP,
+	DOOR_EV_MAX
+};
+
+/* baresip's numbers are scanned from 0 up to this bound */
+#define DOOR_EV_SCAN 128
+
+struct door_evmap {
+	int ua[DOOR_EV_MAX];                  /* door -> baresip, or -1 */
+	uint8_t door[DOOR_EV_SCAN];           /* baresip -> door */
+};
+
+/** baresip's name for its event number ev; NULL or "?" when unknown */
+typedef const char *(door_evname_h)(int ev);
+
+int  door_evmap_build(struct door_evmap *map, door_evname_h *nameh,
+		      const char **missing);
+enum door_event door_evmap_door(const struct door_evmap *map, int ev);
+int  door_evmap_ua(const struct door_evmap *map, enum door_event ev);
+const char *door_event_name(enum door_event ev);
+
+typedef void (door_event_h)(struct ua *ua, enum door_event ev,
+			    struct call *call, const char *prm, void *arg);
+
+int  door_event_init(void);
+int  door_event_register(door_event_h *h, void *arg);
+void door_event_unregister(door_event_h *h);
+int  door_event_ua(enum door_event ev);
+
+
+/*
+ * Calls by identity (calls.c). A call is named by its SIP Call-ID and its
+ * peer URI, never by its address: baresip may free a call without an event
+ * (1.0.0 does on a failed transfer and on quit), and a new call may then
+ * get the old one's address. Per-call state is looked up again by name and
+ * swept once the call is no longer in baresip's call list.
+ */
+/** Whether the call named id and peer is still in baresip's call list */
+typedef bool (door_alive_h)(const char *id, const char *peer, void *arg);
+
+struct call *door_call_find(const char *id, const char *peer);
+bool door_call_alive(const char *id, const char *peer, void *arg);
+
+/** Sweep per-call state; return true while some call is still tracked */
+typedef bool (callsweep_h)(void *arg);
+
+struct callsweep;
+
+int  callsweep_alloc(struct callsweep **swp, callsweep_h *h, void *arg);
+void callsweep_run(struct callsweep *sw);
+
+
+/*
  * DTMF codes per call (codeset.c): a matcher for each call, created at its
- * first digit from the codes fillh adds, freed when the call closes.
+ * first digit from the codes fillh adds, freed when the call closes or is
+ * swept. The handler gets no call: only the caller's URI.
  */
 struct codeset;
 struct allowlist;
@@ -126,9 +201,11 @@ typedef void (codeset_h)(enum matcher_result res, int id, const char *peer,
 int  codeset_alloc(struct codeset **csp, uint32_t timeout_ms,
 		   uint32_t max_fail, const struct allowlist *allow,
 		   codeset_fill_h *fillh, codeset_h *h, void *arg);
-void codeset_feed(struct codeset *cs, const struct call *call,
-		  const char *peer, char digit);
-void codeset_call_closed(struct codeset *cs, const struct call *call);
+void codeset_feed(struct codeset *cs, const char *id, const char *peer,
+		  char digit);
+void codeset_call_closed(struct codeset *cs, const char *id,
+			 const char *peer);
+unsigned codeset_sweep(struct codeset *cs, door_alive_h *aliveh, void *arg);
 
 
 /*
@@ -194,8 +271,9 @@ enum {
 struct calltrack;
 
 int  calltrack_alloc(struct calltrack **ctp);
-bool calltrack_event(struct calltrack *ct, enum ua_event ev,
-		     const struct call *call, bool outgoing);
+bool calltrack_event(struct calltrack *ct, enum door_event ev,
+		     const char *id, const char *peer, bool outgoing);
+bool calltrack_sweep(struct calltrack *ct, door_alive_h *aliveh, void *arg);
 unsigned calltrack_phases(const struct calltrack *ct);
 int  door_phase_parse(const struct pl *pl, unsigned *phase);
 const char *door_phase_name(unsigned phase);

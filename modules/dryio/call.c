@@ -12,6 +12,7 @@ static struct {
 	struct list *outputs;
 	struct calltrack *ct;
 	struct codeset *codes;
+	struct callsweep *sweep;
 	bool dtmf;               /* some output has a code */
 	uint32_t timeout_ms;
 	uint32_t max_fail;
@@ -92,38 +93,62 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 }
 
 
-static void ua_event_handler(struct ua *ua, enum ua_event ev,
-			     struct call *call, const char *prm, void *arg)
+static void follow(void)
 {
+	unsigned phases = calltrack_phases(cs.ct);
 	struct le *le;
+
+	LIST_FOREACH(cs.outputs, le)
+		output_follow(le->data, phases);
+}
+
+
+/* Calls baresip freed without CALL_CLOSED leave no state or output on */
+static bool sweep_handler(void *arg)
+{
+	unsigned held;
+	(void)arg;
+
+	if (calltrack_sweep(cs.ct, door_call_alive, NULL))
+		follow();
+
+	held = codeset_sweep(cs.codes, door_call_alive, NULL);
+
+	return held > 0 || calltrack_phases(cs.ct) != 0;
+}
+
+
+static void event_handler(struct ua *ua, enum door_event ev,
+			  struct call *call, const char *prm, void *arg)
+{
 	(void)ua;
 	(void)arg;
 
-	if (!call)
-		return;
+	if (call) {
+		const char *id = call_id(call);
+		const char *peer = call_peeruri(call);
 
-	if (calltrack_event(cs.ct, ev, call, call_is_outgoing(call))) {
-		unsigned phases = calltrack_phases(cs.ct);
+		if (calltrack_event(cs.ct, ev, id, peer,
+				    call_is_outgoing(call)))
+			follow();
 
-		LIST_FOREACH(cs.outputs, le)
-			output_follow(le->data, phases);
+		switch (ev) {
+
+		case DOOR_EV_CALL_DTMF_START:
+			if (cs.dtmf && prm && prm[0])
+				codeset_feed(cs.codes, id, peer, prm[0]);
+			break;
+
+		case DOOR_EV_CALL_CLOSED:
+			codeset_call_closed(cs.codes, id, peer);
+			break;
+
+		default:
+			break;
+		}
 	}
 
-	switch (ev) {
-
-	case UA_EVENT_CALL_DTMF_START:
-		if (cs.dtmf && prm && prm[0])
-			codeset_feed(cs.codes, call, call_peeruri(call),
-				     prm[0]);
-		break;
-
-	case UA_EVENT_CALL_CLOSED:
-		codeset_call_closed(cs.codes, call);
-		break;
-
-	default:
-		break;
-	}
+	callsweep_run(cs.sweep);
 }
 
 
@@ -150,18 +175,21 @@ int dryio_call_init(struct list *outputs, const struct conf *conf)
 
 	err = calltrack_alloc(&cs.ct);
 	if (!err)
+		err = callsweep_alloc(&cs.sweep, sweep_handler, NULL);
+	if (!err)
 		err = codeset_alloc(&cs.codes, cs.timeout_ms, cs.max_fail,
 				    NULL, codes_fill, codes_handler, NULL);
 	if (err)
 		return err;
 
-	return uag_event_register(ua_event_handler, NULL);
+	return door_event_register(event_handler, NULL);
 }
 
 
 void dryio_call_close(void)
 {
-	uag_event_unregister(ua_event_handler);
+	door_event_unregister(event_handler);
+	cs.sweep = mem_deref(cs.sweep);
 	cs.codes = mem_deref(cs.codes);
 	cs.ct = mem_deref(cs.ct);
 	cs.outputs = NULL;

@@ -146,6 +146,11 @@ static int module_init(void)
 	struct conf *conf = conf_cur();
 	int err;
 
+	/* before any line is opened: a baresip we cannot read is refused */
+	err = door_event_init();
+	if (err)
+		return err;
+
 	audit_configure(conf);
 
 	conf_outputs(conf);

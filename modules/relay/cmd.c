@@ -11,9 +11,11 @@
 
 #define REMOTE_DIGIT_MS 120   /* tone on, then pause, per remote digit */
 
+/* The call is named, not held: it is found again before every digit */
 struct sender {
 	struct tmr tmr;
-	struct call *call;
+	char *call_id;
+	char *peer;
 	char code[17];
 	size_t pos;
 	bool released;
@@ -213,20 +215,30 @@ static void sender_destructor(void *data)
 	struct sender *s = data;
 
 	tmr_cancel(&s->tmr);
+	mem_deref(s->call_id);
+	mem_deref(s->peer);
 }
 
 
 static void sender_step(void *arg)
 {
 	struct sender *s = arg;
+	struct call *call = door_call_find(s->call_id, s->peer);
 	int err;
 
+	if (!call) {
+		info("relay: unlock: the call ended before the remote relay"
+		     " code was sent\n");
+		rc.sender = mem_deref(rc.sender);
+		return;
+	}
+
 	if (!s->released) {
-		err = call_send_digit(s->call, KEYCODE_REL);
+		err = call_send_digit(call, KEYCODE_REL);
 		s->released = true;
 	}
 	else if (s->code[s->pos]) {
-		err = call_send_digit(s->call, s->code[s->pos++]);
+		err = call_send_digit(call, s->code[s->pos++]);
 		s->released = false;
 	}
 	else {
@@ -245,13 +257,11 @@ static void sender_step(void *arg)
 }
 
 
+/* The first user agent's current call (uag_current() is 1.0.0 only) */
 static struct call *current_call(void)
 {
-	struct call *call = ua_call(uag_current());
+	struct call *call;
 	struct le *le;
-
-	if (call)
-		return call;
 
 	LIST_FOREACH(uag_list(), le) {
 		call = ua_call(le->data);
@@ -284,7 +294,11 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 			return ENOMEM;
 
 		tmr_init(&s->tmr);
-		s->call = call;
+		if (str_dup(&s->call_id, call_id(call)) ||
+		    str_dup(&s->peer, peer ? peer : "")) {
+			mem_deref(s);
+			return ENOMEM;
+		}
 		s->released = true;
 		str_ncpy(s->code, rc.remote_code, sizeof(s->code));
 
@@ -319,14 +333,6 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 	}
 
 	return err;
-}
-
-
-/** The call the remote code is being sent to has gone */
-void relay_cmd_call_closed(struct call *call)
-{
-	if (rc.sender && rc.sender->call == call)
-		rc.sender = mem_deref(rc.sender);
 }
 
 

@@ -208,13 +208,20 @@ void dtmf_digit(struct call *call, char digit, bool inband)
 		return;
 	}
 
-	codeset_feed(dt.codes, call, call_peeruri(call), digit);
+	codeset_feed(dt.codes, call_id(call), call_peeruri(call), digit);
 }
 
 
 void dtmf_call_closed(struct call *call)
 {
-	codeset_call_closed(dt.codes, call);
+	codeset_call_closed(dt.codes, call_id(call), call_peeruri(call));
+}
+
+
+/** Forget the digits of calls baresip has freed; how many remain */
+unsigned dtmf_sweep(void)
+{
+	return codeset_sweep(dt.codes, door_call_alive, NULL);
 }
 
 

@@ -14,6 +14,7 @@
 
 static struct list relays;
 static struct calltrack *calls;
+static struct callsweep *sweep;
 static struct dtmf_cfg dtmf_cfg;
 static char *state_file;
 static bool state_unsaved;       /* the last save failed */
@@ -222,25 +223,34 @@ static void change_handler(struct relay *r, bool on, const char *source,
 }
 
 
-/* Chime and event relays follow the calls in progress */
+/* Chime and event relays follow the calls in progress; those that end
+ * switch off before those that begin switch on (break before make) */
 static void follow_calls(unsigned now)
 {
 	bool ringing = now & DOOR_PHASE_INCOMING;
 	bool was_ringing = phases & DOOR_PHASE_INCOMING;
 	struct le *le;
+	int pass;
 
-	LIST_FOREACH(&relays, le) {
-		struct relay *r = le->data;
+	for (pass = 0; pass < 2; pass++) {
+		bool on = pass == 1;
 
-		if (r->type == RELAY_CHIME && ringing != was_ringing) {
-			/* the hold delay caps a call nobody answers */
-			(void)relay_set(r, ringing, true, "call", NULL);
-		}
-		else if (r->type == RELAY_EVENT) {
-			bool want = (now & r->phase) != 0;
+		LIST_FOREACH(&relays, le) {
+			struct relay *r = le->data;
+			bool want = r->type == RELAY_CHIME ? ringing :
+				(now & r->phase) != 0;
 
-			if (want != r->on)
-				(void)relay_set(r, want, false, "call", NULL);
+			if (r->type == RELAY_CHIME) {
+				/* the hold delay caps a call nobody answers */
+				if (ringing != was_ringing && want == on)
+					(void)relay_set(r, on, true, "call",
+							NULL);
+			}
+			else if (r->type == RELAY_EVENT) {
+				if (want != r->on && want == on)
+					(void)relay_set(r, on, false, "call",
+							NULL);
+			}
 		}
 	}
 
@@ -248,33 +258,47 @@ static void follow_calls(unsigned now)
 }
 
 
-static void ua_event_handler(struct ua *ua, enum ua_event ev,
-			     struct call *call, const char *prm, void *arg)
+/* Calls baresip freed without CALL_CLOSED leave no state or relay on */
+static bool sweep_handler(void *arg)
+{
+	(void)arg;
+
+	if (calltrack_sweep(calls, door_call_alive, NULL))
+		follow_calls(calltrack_phases(calls));
+
+	return dtmf_sweep() > 0 || calltrack_phases(calls) != 0;
+}
+
+
+static void event_handler(struct ua *ua, enum door_event ev,
+			  struct call *call, const char *prm, void *arg)
 {
 	(void)ua;
 	(void)arg;
 
-	if (!call)
-		return;
+	if (call) {
+		if (calltrack_event(calls, ev, call_id(call),
+				    call_peeruri(call),
+				    call_is_outgoing(call)))
+			follow_calls(calltrack_phases(calls));
 
-	if (calltrack_event(calls, ev, call, call_is_outgoing(call)))
-		follow_calls(calltrack_phases(calls));
+		switch (ev) {
 
-	switch (ev) {
+		case DOOR_EV_CALL_DTMF_START:
+			if (prm && prm[0])
+				dtmf_digit(call, prm[0], false);
+			break;
 
-	case UA_EVENT_CALL_DTMF_START:
-		if (prm && prm[0])
-			dtmf_digit(call, prm[0], false);
-		break;
+		case DOOR_EV_CALL_CLOSED:
+			dtmf_call_closed(call);
+			break;
 
-	case UA_EVENT_CALL_CLOSED:
-		dtmf_call_closed(call);
-		relay_cmd_call_closed(call);
-		break;
-
-	default:
-		break;
+		default:
+			break;
+		}
 	}
+
+	callsweep_run(sweep);
 }
 
 
@@ -288,9 +312,16 @@ static int module_init(void)
 	uint32_t on;
 	int err;
 
+	/* before anything is switched: a baresip we cannot read is refused */
+	err = door_event_init();
+	if (err)
+		return err;
+
 	audit_configure(conf);
 
 	err = calltrack_alloc(&calls);
+	if (!err)
+		err = callsweep_alloc(&sweep, sweep_handler, NULL);
 	if (err)
 		return err;
 
@@ -326,7 +357,7 @@ static int module_init(void)
 
 	err  = dtmf_init(&dtmf_cfg, &relays);
 	err |= relay_cmd_init(&relays, remote);
-	err |= uag_event_register(ua_event_handler, NULL);
+	err |= door_event_register(event_handler, NULL);
 	err |= rtpdtmf_init("relay");
 	if (err)
 		return err;
@@ -342,7 +373,8 @@ static int module_close(void)
 	struct le *le;
 
 	rtpdtmf_close();
-	uag_event_unregister(ua_event_handler);
+	door_event_unregister(event_handler);
+	sweep = mem_deref(sweep);
 	relay_cmd_close();
 	dtmf_close();
 

@@ -79,6 +79,7 @@ int  dtmf_init(const struct dtmf_cfg *cfg, struct list *relays);
 void dtmf_close(void);
 void dtmf_digit(struct call *call, char digit, bool inband);
 void dtmf_call_closed(struct call *call);
+unsigned dtmf_sweep(void);
 
 /* relay.c */
 bool relay_state_unsaved(void);
@@ -86,4 +87,3 @@ bool relay_state_unsaved(void);
 /* cmd.c */
 int  relay_cmd_init(struct list *relays, const char *remote_code);
 void relay_cmd_close(void);
-void relay_cmd_call_closed(struct call *call);

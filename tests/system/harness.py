@@ -20,6 +20,7 @@ BUILD = os.environ.get("DOOR_BUILD",
 BUILD = os.path.abspath(BUILD)
 SYSTEM_MODULES = "/usr/lib/baresip/modules"
 SIPP_SHARE = "/usr/share/sip-tester"
+VALGRIND_ERROR = 99
 
 
 def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
@@ -97,8 +98,13 @@ class Baresip:
 
     def __init__(self, workdir, modules=("relay",), config=None,
                  answermode="auto", user="door", extra_accounts=(),
-                 audio_source=None, name="door", system_modules=()):
+                 audio_source=None, name="door", system_modules=(),
+                 valgrind=False, verbose=False):
         self.dir = os.path.join(str(workdir), name)
+        # under valgrind: errors make baresip exit with VALGRIND_ERROR
+        self.valgrind = valgrind
+        self.verbose = verbose               # baresip -v: debug lines too
+        self.valgrind_log = os.path.join(self.dir, "valgrind.log")
         os.makedirs(self.dir, exist_ok=True)
         self.name = name
         self.modules = list(modules)
@@ -184,8 +190,15 @@ class Baresip:
         self._write_config()
         self.events = []
         self._log = open(self.logfile, "ab")
+        argv = ["baresip", "-4", "-f", self.dir]
+        if self.verbose:
+            argv.insert(1, "-v")
+        if self.valgrind:
+            argv = ["valgrind", "-q", f"--error-exitcode={VALGRIND_ERROR}",
+                    "--leak-check=no", f"--log-file={self.valgrind_log}"
+                    ] + argv
         self.proc = subprocess.Popen(
-            ["baresip", "-4", "-f", self.dir], stdin=subprocess.DEVNULL,
+            argv, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, cwd=self.dir,
             start_new_session=True)
         if wait_ready:
@@ -193,7 +206,7 @@ class Baresip:
         return self
 
     def _connect(self):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + (90 if self.valgrind else 10)
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"baresip exited ({self.proc.returncode}):\n"
@@ -246,6 +259,8 @@ class Baresip:
             req["params"] = str(params)
         data = json.dumps(req).encode()
         self.sock.sendall(str(len(data)).encode() + b":" + data + b",")
+        if self.valgrind:
+            timeout = max(timeout, 60)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -289,6 +304,8 @@ class Baresip:
         """Quit cleanly (module close runs); returns the exit code."""
         if not self.proc:
             return None
+        if self.valgrind:
+            timeout = max(timeout, 90)
         if self.proc.poll() is None:
             try:
                 self.proc.send_signal(signal.SIGTERM)

@@ -59,7 +59,7 @@ Content-Length: 0
 """
 
 _INFO = """
-  <send retrans="500">
+  <send retrans="{retrans}">
     <![CDATA[
 INFO [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -116,10 +116,12 @@ def _pcap(digit):
 
 
 def dtmf_steps(digits, mode="rfc2833", gap_ms=DIGIT_MS, caller="caller",
-               first_cseq=2):
+               first_cseq=2, retrans_ms=500):
     """Steps that send digits in an established call. A space in digits
     is a pause of gap_ms*3 (for inter-digit timeout tests). mode may be a
-    list giving each digit's mode."""
+    list giving each digit's mode. retrans_ms: when an unanswered INFO is
+    sent again (baresip counts a resent digit it had not answered yet
+    twice; raise it for a slow baresip)."""
     out, cseq = "", first_cseq
     modes = [mode] * len(digits) if isinstance(mode, str) else list(mode)
     for d, mode in zip(digits, modes):
@@ -129,8 +131,8 @@ def dtmf_steps(digits, mode="rfc2833", gap_ms=DIGIT_MS, caller="caller",
         if mode == "rfc2833":
             out += _pcap(d) + _pause(gap_ms)
         elif mode == "info":
-            out += _INFO.format(caller=caller, cseq=cseq,
-                                digit=escape(d)) + _pause(gap_ms)
+            out += _INFO.format(caller=caller, cseq=cseq, digit=escape(d),
+                                retrans=int(retrans_ms)) + _pause(gap_ms)
             cseq += 1
         else:
             raise ValueError(mode)
@@ -138,10 +140,11 @@ def dtmf_steps(digits, mode="rfc2833", gap_ms=DIGIT_MS, caller="caller",
 
 
 def uac_call(digits="", mode="rfc2833", caller="caller", hold_ms=500,
-             gap_ms=DIGIT_MS, lead_ms=500, steps_after=""):
+             gap_ms=DIGIT_MS, lead_ms=500, steps_after="", retrans_ms=500):
     """Call the door (sipp's -s service), wait for 200, send the digits,
     stay hold_ms more, then hang up with BYE."""
-    steps, cseq = dtmf_steps(digits, mode, gap_ms, caller)
+    steps, cseq = dtmf_steps(digits, mode, gap_ms, caller,
+                             retrans_ms=retrans_ms)
     return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
             '<scenario name="uac call">\n'
             + _INVITE.format(caller=caller, branch="[branch]")
@@ -221,3 +224,72 @@ Content-Length: 0
   <recv response="200" rtd="true"/>
 </scenario>
 """
+
+
+_REPLY = """
+  <send>
+    <![CDATA[
+SIP/2.0 {code} {reason}
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+"""
+
+
+def uac_refer_fail(digits="", mode="info", caller="caller", gap_ms=DIGIT_MS,
+                   refer_to="sip:nobody@127.0.0.1:9;transport=tcp",
+                   notify_answer=500, retrans_ms=500):
+    """Call the door, send the digits, then transfer the call with REFER
+    and answer the door's NOTIFY with an error: the transfer fails.
+    baresip 1.0.0 then frees the call without CALL_CLOSED and ends the
+    dialog with a BYE, which is answered. A second NOTIFY (the transfer
+    target's failure, if it comes first) is answered 481."""
+    steps, cseq = dtmf_steps(digits, mode, gap_ms, caller,
+                             retrans_ms=retrans_ms)
+    bye_ok = ('  <recv request="BYE" timeout="20000"/>\n'
+              + _REPLY.format(code=200, reason="OK"))
+    # REFER is resent late: a 202 to a resent REFER differs from the first
+    # (its Expires counts down), so sipp would take it as unexpected
+    refer = f"""
+  <send retrans="4000">
+    <![CDATA[
+REFER [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: {cseq} REFER
+Contact: <sip:{caller}@[local_ip]:[local_port]>
+Refer-To: <{escape(refer_to)}>
+Referred-By: <sip:{caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="202"/>
+  <recv request="NOTIFY"/>
+"""
+    refer += (_REPLY.format(code=int(notify_answer), reason="Refused")
+              + '  <recv request="NOTIFY" optional="true"'
+              ' next="answer_notify"/>\n'
+              + bye_ok + '  <nop next="end"/>\n'
+              + '  <label id="answer_notify"/>\n'
+              + _REPLY.format(code=481, reason="Subscription Does Not Exist")
+              + bye_ok + '  <label id="end"/>\n')
+    return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
+            '<scenario name="uac refer, failed notify">\n'
+            + _INVITE.format(caller=caller, branch="[branch]")
+            + '  <recv response="100" optional="true"/>\n'
+            + '  <recv response="180" optional="true"/>\n'
+            + '  <recv response="183" optional="true"/>\n'
+            + '  <recv response="200" rrs="true"/>\n'
+            + _ACK.format(caller=caller)
+            + _pause(500) + steps + refer + _pause(200)
+            + '</scenario>\n')

@@ -13,9 +13,9 @@
 #include "door.h"
 #include "support.h"
 
-/* calls are only compared by address, never dereferenced */
-static const struct call *const call_a = (const struct call *)0x1000;
-static const struct call *const call_b = (const struct call *)0x2000;
+/* calls are named by their Call-ID (and peer URI) */
+static const char call_a[] = "id-a@x";
+static const char call_b[] = "id-b@x";
 
 struct seen {
 	char log[64];         /* M<id>, F, L or R per result */
@@ -56,7 +56,7 @@ static void on_result(enum matcher_result res, int id, const char *peer,
 }
 
 
-static void feed(struct codeset *cs, const struct call *call,
+static void feed(struct codeset *cs, const char *call,
 		 const char *peer, const char *digits)
 {
 	for (; *digits; digits++)
@@ -93,7 +93,7 @@ static void test_calls_are_separate(void **state)
 	assert_string_equal("FM2M1LM1", s.log);
 
 	/* after a closes, a new call at the same address starts afresh */
-	codeset_call_closed(cs, call_a);
+	codeset_call_closed(cs, call_a, "sip:a@x");
 	feed(cs, call_a, "sip:a2@x", "1234");
 	assert_string_equal("FM2M1LM1M1", s.log);
 	assert_string_equal("sip:a2@x", s.peer);
@@ -120,12 +120,55 @@ static void test_refused_once_per_call(void **state)
 	feed(cs, call_b, "sip:alice@x", "1234");
 	assert_string_equal("RM1", s.log);
 
-	codeset_call_closed(cs, call_a);
+	codeset_call_closed(cs, call_a, "sip:mallory@x");
 	feed(cs, call_a, "sip:mallory@x", "1");
 	assert_string_equal("RM1R", s.log);
 
 	mem_deref(cs);
 	mem_deref(al);
+}
+
+
+/* stand-in for baresip's call list: the Call-IDs in it */
+static bool alive(const char *id, const char *peer, void *arg)
+{
+	const char *list = arg;
+	(void)peer;
+
+	return list && strstr(list, id) != NULL;
+}
+
+
+static void test_sweep(void **state)
+{
+	struct codeset *cs = NULL;
+	struct seen s = {0};
+	(void)state;
+
+	assert_int_equal(0, codeset_alloc(&cs, 0, 2, NULL, fill, on_result,
+					  &s));
+
+	/* call a locks itself out; call b is half way through a code */
+	feed(cs, call_a, "sip:a@x", "5#6#1234");
+	assert_string_equal("FL", s.log);
+	feed(cs, call_b, "sip:b@x", "12");
+	assert_int_equal(2, codeset_sweep(cs, alive, "id-a@x id-b@x"));
+
+	/* baresip freed call a without CALL_CLOSED: its lock-out goes */
+	assert_int_equal(1, codeset_sweep(cs, alive, "id-b@x"));
+	feed(cs, call_b, "sip:b@x", "34");
+	assert_string_equal("FLM1", s.log);
+
+	/* a new call, even one reusing the Call-ID, starts afresh */
+	feed(cs, call_a, "sip:a@x", "1234");
+	assert_string_equal("FLM1M1", s.log);
+	assert_int_equal(0, s.failures);
+
+	assert_int_equal(0, codeset_sweep(cs, alive, NULL));
+	assert_int_equal(0, codeset_sweep(cs, NULL, NULL));
+	assert_int_equal(0, codeset_sweep(NULL, alive, NULL));
+
+	mem_deref(cs);
 }
 
 
@@ -142,11 +185,11 @@ static void test_bad_use(void **state)
 	assert_null(cs);
 
 	codeset_feed(NULL, call_a, "x", '1');
-	codeset_call_closed(NULL, call_a);
+	codeset_call_closed(NULL, call_a, "x");
 	assert_int_equal(0, codeset_alloc(&cs, 0, 0, NULL, fill, on_result,
 					  &s));
 	codeset_feed(cs, NULL, "x", '1');
-	codeset_call_closed(cs, call_b);          /* never seen: no-op */
+	codeset_call_closed(cs, call_b, "x");          /* never seen: no-op */
 	assert_string_equal("", s.log);
 	mem_deref(cs);
 }
@@ -157,6 +200,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calls_are_separate),
 		cmocka_unit_test(test_refused_once_per_call),
+		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_bad_use),
 	};
 	int r;
