@@ -51,8 +51,8 @@ static enum door_event door_by_name(const char *name)
 
 /**
  * Build the map from baresip's names. Returns EPROTO, with *missing set to
- * the first required name that is absent or named twice; unknown names
- * map to DOOR_EV_NONE.
+ * the name, when a required event is absent or any known name answers for
+ * two numbers; names this project does not use map to DOOR_EV_NONE.
  */
 int door_evmap_build(struct door_evmap *map, door_evname_h *nameh,
 		     const char **missing)
