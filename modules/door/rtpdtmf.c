@@ -21,7 +21,6 @@
 
 enum {
 	LAYER = 100,     /* above ICE/STUN/TURN (0) and SRTP/DTLS (20) */
-	EVENT_MAX = 64,  /* enum ua_event has fewer on every version */
 };
 
 /*
@@ -43,24 +42,6 @@ static struct {
 	int ev_start;
 	int ev_end;
 } rd;
-
-
-/*
- * The number baresip gives an event, from its name.
- * Temporary: switch to the shared event mapping (door_event_ua) once it
- * is on main.
- */
-static int event_number(const char *name)
-{
-	int ev;
-
-	for (ev = 0; ev < EVENT_MAX; ev++) {
-		if (!str_cmp(uag_event_str((enum ua_event)ev), name))
-			return ev;
-	}
-
-	return -1;
-}
 
 
 /* ---- event handlers ---- */
@@ -244,8 +225,9 @@ int rtpdtmf_init(const char *module)
 
 	str_ncpy(rd.module, module, sizeof(rd.module));
 
-	rd.ev_start = event_number("CALL_DTMF_START");
-	rd.ev_end   = event_number("CALL_DTMF_END");
+	/* baresip's numbers for them, resolved by name (uaevent.c) */
+	rd.ev_start = door_event_ua(DOOR_EV_CALL_DTMF_START);
+	rd.ev_end   = door_event_ua(DOOR_EV_CALL_DTMF_END);
 	if (rd.ev_start < 0 || rd.ev_end < 0) {
 		warning("%s: this baresip names no CALL_DTMF_START/END"
 			" event: telephone-event DTMF left to baresip\n",
