@@ -29,7 +29,15 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
 # undefined symbols are allowed: a module takes them from the baresip binary
 MOD_LDFLAGS := -shared -Wl,--as-needed
 
-DOOR_SRCS := $(wildcard modules/door/*.c)
+# libgpiod: one backend (and one unit-test double) per API, built for the
+# major version installed: 1 on Debian 12, 2 on Debian 13 and later
+GPIOD_API := $(or $(firstword $(subst ., ,$(shell \
+		$(PKG_CONFIG) --modversion libgpiod 2>/dev/null))),1)
+GPIOD_NOT := $(if $(filter 2,$(GPIOD_API)),1,2)
+CPPFLAGS  += -DDOOR_GPIOD_API=$(GPIOD_API)
+
+DOOR_SRCS := $(filter-out %/gpiod_v$(GPIOD_NOT).c,\
+		$(wildcard modules/door/*.c))
 DOOR_OBJS := $(DOOR_SRCS:%.c=$(BUILD)/%.o)
 DOOR_LIB  := $(BUILD)/libdoor.a
 
@@ -60,7 +68,8 @@ $(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
 # (log capture, and the libgpiod test double in place of -lgpiod).
 UNIT_TESTS += $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(sort $(UNIT_TESTS))
-UNIT_SUPPORT := $(wildcard tests/unit/support/*.c)
+UNIT_SUPPORT := $(filter-out %/gpiod_double_v$(GPIOD_NOT).c,\
+		$(wildcard tests/unit/support/*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
 define UNIT_RULE

@@ -1,5 +1,5 @@
 /**
- * @file line.c  GPIO lines: libgpiod (v1 API) or plain files
+ * @file line.c  GPIO lines: libgpiod (either API, see gline.h) or files
  *
  * Inputs never poll: a libgpiod line's edge-event descriptor, or an
  * inotify descriptor on a file line's folder, goes to libre's fd_listen.
@@ -12,8 +12,10 @@
 #include <unistd.h>
 #include <libgen.h>
 #include <sys/inotify.h>
-#include <gpiod.h>
 #include "door.h"
+#include "gline.h"
+
+enum { LINE_READS_PER_WAKE = 16 };
 
 struct line {
 	char *spec;
@@ -23,8 +25,7 @@ struct line {
 	bool value;          /* last logical value set or reported */
 
 	/* libgpiod backend */
-	struct gpiod_chip *chip;
-	struct gpiod_line *gline;
+	struct gline *gl;
 
 	/* file backend */
 	char *path;
@@ -40,14 +41,11 @@ static void destructor(void *data)
 
 	if (line->fd >= 0) {
 		fd_close(line->fd);
-		if (!line->gline)
+		if (!line->gl)
 			(void)close(line->fd);  /* gpiod owns its event fd */
 	}
 
-	if (line->gline)
-		gpiod_line_release(line->gline);
-	if (line->chip)
-		gpiod_chip_close(line->chip);
+	mem_deref(line->gl);
 
 	mem_deref(line->path);
 	mem_deref(line->dir);
@@ -207,32 +205,55 @@ static int file_open(struct line *line, const char *path)
 
 /* ---- libgpiod backend ---- */
 
+/* Every event waiting, so one wake-up takes a burst; a line chattering
+ * faster than it is read gives the loop back and is read on its next turn */
+static int gpiod_drain(struct line *line)
+{
+	unsigned i, n = 1;
+	int err = 0;
+
+	for (i = 0; i < LINE_READS_PER_WAKE && n && !err; i++)
+		err = gline_read(line->gl, &n);
+
+	return err;
+}
+
+
 static void gpiod_handler(int flags, void *arg)
 {
 	struct line *line = arg;
-	struct gpiod_line_event ev;
-	int value;
+	bool value;
+	int err;
 	(void)flags;
 
 	/* drain, then read the level: it is what matters after a burst */
-	if (gpiod_line_event_read_fd(line->fd, &ev) < 0)
+	err = gpiod_drain(line);
+	if (err) {
+		/* the chip went away: stop, rather than spin on its fd */
+		fd_close(line->fd);
+		line->fd = -1;
+		warning("door: line '%s': edge events failed (%m);"
+			" input no longer watched\n", line->spec, err);
 		return;
+	}
 
-	value = gpiod_line_get_value(line->gline);
-	if (value < 0)
-		return;
-
-	report(line, value == 1);
+	if (!gline_get(line->gl, &value))
+		report(line, value);
 }
 
 
 /* "gpiochip0:17", "0:17", "/dev/gpiochip0:17" or a line name */
-static int gpiod_lookup(struct line *line, const char *spec)
+static int gpiod_open(struct line *line, const char *spec)
 {
 	const char *colon = strrchr(spec, ':');
+	struct line_cfg cfg = line->cfg;
 	struct pl offset;
 	uint32_t off;
 	char chip[128];
+	int err;
+
+	if (!cfg.consumer)
+		cfg.consumer = "baresip-door";
 
 	if (colon) {
 		pl_set_str(&offset, colon + 1);
@@ -241,74 +262,23 @@ static int gpiod_lookup(struct line *line, const char *spec)
 			return EINVAL;
 
 		str_ncpy(chip, spec, (size_t)(colon - spec) + 1);
-		line->chip = gpiod_chip_open_lookup(chip);
-		if (!line->chip)
-			return errno ? errno : ENODEV;
-
-		line->gline = gpiod_chip_get_line(line->chip, off);
-		return line->gline ? 0 : (errno ? errno : ENODEV);
+		err = gline_open(&line->gl, chip, off, &cfg);
 	}
+	else {
+		err = gline_find(&line->gl, spec, &cfg);
+	}
+	if (err || cfg.dir == LINE_OUTPUT)
+		return err;
 
-	line->gline = gpiod_line_find(spec);
-	if (!line->gline)
-		return errno ? errno : ENOENT;
-
-	line->chip = gpiod_line_get_chip(line->gline);
-	return 0;
-}
-
-
-static int gpiod_open(struct line *line, const char *spec)
-{
-	const char *consumer = line->cfg.consumer ? line->cfg.consumer
-						  : "baresip-door";
-	int flags = line->cfg.active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW
-					 : 0;
-	int err, value;
-
-	err = gpiod_lookup(line, spec);
+	err = gline_get(line->gl, &line->value);
 	if (err)
 		return err;
 
-	if (line->cfg.dir == LINE_OUTPUT) {
-		if (gpiod_line_request_output_flags(line->gline, consumer,
-						    flags, 0) < 0)
-			goto fail;
-		return 0;
-	}
-
-	switch (line->cfg.bias) {
-
-	case LINE_BIAS_DISABLE:
-		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE;
-		break;
-	case LINE_BIAS_PULL_UP:
-		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP;
-		break;
-	case LINE_BIAS_PULL_DOWN:
-		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN;
-		break;
-	default:
-		break;
-	}
-
-	if (gpiod_line_request_both_edges_events_flags(line->gline, consumer,
-						       flags) < 0)
-		goto fail;
-
-	value = gpiod_line_get_value(line->gline);
-	line->value = value == 1;
-
-	line->fd = gpiod_line_event_get_fd(line->gline);
+	line->fd = gline_fd(line->gl);
 	if (line->fd < 0)
-		goto fail;
+		return EBADF;
 
 	return fd_listen(line->fd, FD_READ, gpiod_handler, line);
-
- fail:
-	err = errno ? errno : EIO;
-	line->fd = -1;
-	return err;
 }
 
 
@@ -362,9 +332,8 @@ int line_set(struct line *line, bool on)
 	if (!line || line->cfg.dir != LINE_OUTPUT)
 		return EINVAL;
 
-	if (line->gline)
-		err = gpiod_line_set_value(line->gline, on) < 0
-			? (errno ? errno : EIO) : 0;
+	if (line->gl)
+		err = gline_set(line->gl, on);
 	else
 		err = file_write(line, on != line->cfg.active_low);
 

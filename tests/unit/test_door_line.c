@@ -1,6 +1,7 @@
 /**
  * @file test_door_line.c  GPIO lines: libgpiod specs and levels through
- * the libgpiod double, file lines through real files and inotify
+ * the libgpiod double (of the libgpiod API built against: the same tests
+ * run on both), file lines through real files and inotify
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <cmocka.h>
-#include <gpiod.h>
 #include "door.h"
 #include "support.h"
 
@@ -46,7 +46,7 @@ static void assert_all_free(void)
 {
 	unsigned i;
 
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < GPIOD_DOUBLE_LINES; i++) {
 		if (gpiod_double_requested(i))
 			fail_msg("line %u still requested", i);
 	}
@@ -155,7 +155,7 @@ static void test_gpiod_output(void **state)
 	assert_int_equal(0, line_get(line, &on));
 	assert_false(on);
 	assert_false(gpiod_double_flags(17) &
-		     GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+		     GPIOD_DOUBLE_ACTIVE_LOW);
 
 	assert_int_equal(0, line_set(line, true));
 	assert_int_equal(1, gpiod_double_level(17));
@@ -180,7 +180,7 @@ static void test_gpiod_output_active_low(void **state)
 	cfg.active_low = true;
 	assert_int_equal(0, line_open(&line, "0:9", &cfg, NULL, NULL));
 	assert_true(gpiod_double_flags(9) &
-		    GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+		    GPIOD_DOUBLE_ACTIVE_LOW);
 
 	/* off is the high physical level */
 	assert_int_equal(1, gpiod_double_level(9));
@@ -282,16 +282,16 @@ static void test_gpiod_bias(void **state)
 		int flag;
 	} biases[] = {
 		{"pull-up", LINE_BIAS_PULL_UP,
-		 GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP},
+		 GPIOD_DOUBLE_PULL_UP},
 		{"PULL-DOWN", LINE_BIAS_PULL_DOWN,
-		 GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN},
+		 GPIOD_DOUBLE_PULL_DOWN},
 		{"disable", LINE_BIAS_DISABLE,
-		 GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE},
+		 GPIOD_DOUBLE_BIAS_DISABLE},
 		{"as-is", LINE_BIAS_AS_IS, 0},
 	};
-	const int all = GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP |
-		GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN |
-		GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE;
+	const int all = GPIOD_DOUBLE_PULL_UP |
+		GPIOD_DOUBLE_PULL_DOWN |
+		GPIOD_DOUBLE_BIAS_DISABLE;
 	enum line_bias bias = LINE_BIAS_AS_IS;
 	struct line *line = NULL;
 	struct pl pl;
@@ -312,7 +312,7 @@ static void test_gpiod_bias(void **state)
 		assert_int_equal(biases[i].flag,
 				 gpiod_double_flags(20) & all);
 		assert_int_equal(i == 0, !!(gpiod_double_flags(20) &
-				 GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW));
+				 GPIOD_DOUBLE_ACTIVE_LOW));
 		line = mem_deref(line);
 	}
 
@@ -322,6 +322,166 @@ static void test_gpiod_bias(void **state)
 	pl_set_str(&pl, "");
 	assert_int_equal(EINVAL, line_bias_parse(&pl, &bias));
 	assert_int_equal(LINE_BIAS_PULL_UP, bias);
+	assert_all_free();
+}
+
+
+/* names and labels are searched on every chip, not only the first */
+static void test_gpiod_other_chip(void **state)
+{
+	static const struct {
+		const char *spec;
+		unsigned line;
+	} good[] = {
+		{"EXIT_BUTTON", GPIOD_DOUBLE_CHIP1 + 2},
+		{"gpiochip1:7", GPIOD_DOUBLE_CHIP1 + 7},
+		{"1:0", GPIOD_DOUBLE_CHIP1 + 0},
+		{"/dev/gpiochip1:3", GPIOD_DOUBLE_CHIP1 + 3},
+		{"door-expander:4", GPIOD_DOUBLE_CHIP1 + 4},
+		{"pinctrl-double:6", 6},
+	};
+	struct line *line = NULL;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		line = NULL;
+		if (line_open(&line, good[i].spec, &out_cfg, NULL, NULL))
+			fail_msg("'%s' did not open", good[i].spec);
+		assert_true(gpiod_double_requested(good[i].line));
+		assert_int_equal(0, line_set(line, true));
+		assert_int_equal(1, gpiod_double_level(good[i].line));
+		line = mem_deref(line);
+		assert_all_free();
+	}
+}
+
+
+/* the same error for the same fault, whichever libgpiod API */
+static void test_gpiod_errors(void **state)
+{
+	static const struct {
+		const char *spec;
+		int err;
+	} bad[] = {
+		{"gpiochip9:1", ENOENT},       /* no such chip */
+		{"9:1", ENOENT},
+		{"/dev/gpiochip9:1", ENOENT},
+		{"no-such-label:1", ENOENT},
+		{"EXIT", ENOENT},              /* no such name */
+		{"gpiochip1:8", EINVAL},       /* past gpiochip1's 8 lines */
+		{"door-expander:31", EINVAL},
+	};
+	struct line *a = NULL, *b = NULL;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int err = line_open(&b, bad[i].spec, &in_cfg, NULL, NULL);
+
+		if (err != bad[i].err)
+			fail_msg("'%s': error %d, want %d", bad[i].spec, err,
+				 bad[i].err);
+		assert_null(b);
+		assert_all_free();
+	}
+
+	/* busy, whoever holds it and however it is named */
+	assert_int_equal(0, line_open(&a, "EXIT_BUTTON", &in_cfg, NULL,
+				      NULL));
+	assert_int_equal(EBUSY, line_open(&b, "gpiochip1:2", &out_cfg, NULL,
+					  NULL));
+	assert_int_equal(EBUSY, line_open(&b, "door-expander:2", &in_cfg,
+					  NULL, NULL));
+	assert_null(b);
+	assert_int_equal(GPIOD_DOUBLE_INPUT | GPIOD_DOUBLE_BOTH_EDGES,
+			 gpiod_double_flags(GPIOD_DOUBLE_CHIP1 + 2));
+	mem_deref(a);
+	assert_all_free();
+}
+
+
+/* what is asked of the kernel: direction, edges, the consumer label */
+static void test_gpiod_request(void **state)
+{
+	struct line_cfg cfg = {.dir = LINE_OUTPUT};
+	struct line *line = NULL;
+	(void)state;
+
+	assert_int_equal(0, line_open(&line, "0:3", &cfg, NULL, NULL));
+	assert_int_equal(GPIOD_DOUBLE_OUTPUT, gpiod_double_flags(3));
+	assert_string_equal("baresip-door", gpiod_double_consumer(3));
+	line = mem_deref(line);
+
+	cfg.dir = LINE_INPUT;
+	cfg.consumer = "a consumer label longer than the kernel keeps";
+	assert_int_equal(0, line_open(&line, "0:3", &cfg, NULL, NULL));
+	assert_int_equal(GPIOD_DOUBLE_INPUT | GPIOD_DOUBLE_BOTH_EDGES,
+			 gpiod_double_flags(3));
+	assert_string_equal("a consumer label longer than th",
+			    gpiod_double_consumer(3));
+	line = mem_deref(line);
+	assert_all_free();
+}
+
+
+/* Every event queued is read on one wake-up, more than one read takes;
+ * the level after them is reported, once */
+static void test_gpiod_input_drain(void **state)
+{
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	int i;
+	(void)state;
+
+	gpiod_double_drive(14, 0);
+	assert_int_equal(0, line_open(&line, "gpiochip0:14", &in_cfg,
+				      on_change, &seen));
+
+	for (i = 0; i < 41; i++)
+		gpiod_double_drive(14, !(i & 1));
+	assert_int_equal(41, gpiod_double_pending(14));
+
+	test_run_loop(50);
+	assert_int_equal(0, gpiod_double_pending(14));
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+
+	mem_deref(line);
+	assert_all_free();
+}
+
+
+static unsigned count(const char *text, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p++)
+		++n;
+
+	return n;
+}
+
+
+/* A chip that goes away: one line said, the loop not kept busy */
+static void test_gpiod_unplugged(void **state)
+{
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	(void)state;
+
+	test_log_clear();
+	gpiod_double_drive(15, 0);
+	assert_int_equal(0, line_open(&line, "gpiochip0:15", &in_cfg,
+				      on_change, &seen));
+
+	gpiod_double_unplug(15);
+	test_run_loop(50);
+	assert_int_equal(1, count(test_log(), "edge events failed"));
+	assert_true(test_log_has("'gpiochip0:15'"));
+	assert_int_equal(0, seen.calls);
+
+	mem_deref(line);
 	assert_all_free();
 }
 
@@ -625,6 +785,11 @@ int main(void)
 		cmocka_unit_test(test_gpiod_input_edges),
 		cmocka_unit_test(test_gpiod_input_active_low),
 		cmocka_unit_test(test_gpiod_bias),
+		cmocka_unit_test(test_gpiod_other_chip),
+		cmocka_unit_test(test_gpiod_errors),
+		cmocka_unit_test(test_gpiod_request),
+		cmocka_unit_test(test_gpiod_input_drain),
+		cmocka_unit_test(test_gpiod_unplugged),
 		cmocka_unit_test_setup_teardown(test_file_output,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_output_active_low,
@@ -639,5 +804,8 @@ int main(void)
 						dir_setup, dir_teardown),
 	};
 
-	return cmocka_run_group_tests_name("door_line", tests, NULL, NULL);
+	return cmocka_run_group_tests_name(DOOR_GPIOD_API == 2
+					   ? "door_line (libgpiod 2)"
+					   : "door_line (libgpiod 1)",
+					   tests, NULL, NULL);
 }

@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include <gpiod.h>
 #include "door.h"
 #include "../../modules/dryio/dryio.h"
 #include "support.h"
@@ -136,7 +135,7 @@ static void test_output_active_low(void **state)
 	assert_int_equal(0, out_make(&o, "dryio_out1_gpio gpiochip0:20\n"
 				     "dryio_out1_active_low yes\n"));
 	assert_true(gpiod_double_flags(20) &
-		    GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+		    GPIOD_DOUBLE_ACTIVE_LOW);
 	assert_int_equal(1, gpiod_double_level(20));     /* off */
 	assert_int_equal(0, output_switch(o, true, "command", NULL));
 	assert_int_equal(0, gpiod_double_level(20));
@@ -278,7 +277,7 @@ static void test_input_debounce_real_timer(void **state)
 				    "dryio_in1_bias pull-up\n"
 				    "dryio_in1_debounce 80\n"));
 	assert_true(gpiod_double_flags(21) &
-		    GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP);
+		    GPIOD_DOUBLE_PULL_UP);
 	assert_false(in->trig.high);                /* default: low */
 	assert_string_equal(in->name, "Input 1");
 	assert_false(trig_active(&in->trig));

@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include <gpiod.h>
 #include "door.h"
 #include "support.h"
 #include "../../modules/relay/relay.h"

@@ -3,8 +3,8 @@
  *
  * baresip's logger is a function of the baresip executable, which a test
  * program cannot link; log.c records each line so tests can assert that a
- * bad value was reported. gpiod_double.c stands in for libgpiod, since no
- * GPIO chip exists on the test machines.
+ * bad value was reported. The libgpiod double stands in for libgpiod, since
+ * no GPIO chip exists on the test machines.
  */
 #ifndef DOOR_TEST_SUPPORT_H
 #define DOOR_TEST_SUPPORT_H
@@ -27,11 +27,34 @@ const char *test_conf_file(void);
 const char *test_announced(void);
 void test_announced_clear(void);
 
-/* gpiod_double.c: a chip "gpiochip0" of 32 lines; line 5 is "DOOR_LOCK" */
-int  gpiod_double_level(unsigned offset);           /* physical, -1 if free */
-void gpiod_double_drive(unsigned offset, int level); /* input edge */
-int  gpiod_double_flags(unsigned offset);
-const char *gpiod_double_consumer(unsigned offset);
-bool gpiod_double_requested(unsigned offset);
+/*
+ * The libgpiod double (gpiod_kernel.c, with gpiod_double_v1.c or _v2.c for
+ * the libgpiod API built against): chip "gpiochip0", label
+ * "pinctrl-double", 32 lines, line 5 named "DOOR_LOCK"; chip "gpiochip1",
+ * label "door-expander", 8 lines, line 2 named "EXIT_BUTTON". Lines are
+ * numbered across chips: gpiochip0's offsets as they are, gpiochip1's
+ * line k as GPIOD_DOUBLE_CHIP1 + k.
+ */
+#define GPIOD_DOUBLE_CHIP1 32
+#define GPIOD_DOUBLE_LINES 64
+
+/* how a line was requested, whichever API asked */
+enum gpiod_double_flag {
+	GPIOD_DOUBLE_INPUT        = 1 << 0,
+	GPIOD_DOUBLE_OUTPUT       = 1 << 1,
+	GPIOD_DOUBLE_BOTH_EDGES   = 1 << 2,
+	GPIOD_DOUBLE_ACTIVE_LOW   = 1 << 3,
+	GPIOD_DOUBLE_BIAS_DISABLE = 1 << 4,
+	GPIOD_DOUBLE_PULL_UP      = 1 << 5,
+	GPIOD_DOUBLE_PULL_DOWN    = 1 << 6,
+};
+
+int  gpiod_double_level(unsigned line);           /* physical, -1 if free */
+void gpiod_double_drive(unsigned line, int level); /* input edge */
+int  gpiod_double_flags(unsigned line);
+const char *gpiod_double_consumer(unsigned line);
+bool gpiod_double_requested(unsigned line);
+int  gpiod_double_pending(unsigned line);         /* events not yet read */
+void gpiod_double_unplug(unsigned line);          /* its chip goes away */
 
 #endif
