@@ -267,6 +267,8 @@ static int gpiod_open(struct line *line, const char *spec)
 	else {
 		err = gline_find(&line->gl, spec, &cfg);
 	}
+	if (err == ENOTTY)     /* not a GPIO chip: libgpiod 1.x's word */
+		err = ENODEV;
 	if (err || cfg.dir == LINE_OUTPUT)
 		return err;
 

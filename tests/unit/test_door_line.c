@@ -369,6 +369,8 @@ static void test_gpiod_errors(void **state)
 		{"/dev/gpiochip9:1", ENOENT},
 		{"no-such-label:1", ENOENT},
 		{"EXIT", ENOENT},              /* no such name */
+		{"/dev/null:1", ENODEV},       /* not a GPIO chip */
+		{"null:1", ENODEV},
 		{"gpiochip1:8", EINVAL},       /* past gpiochip1's 8 lines */
 		{"door-expander:31", EINVAL},
 	};

@@ -75,6 +75,11 @@ struct gpiod_chip *gpiod_chip_open_lookup(const char *descr)
 	if (!strncmp(descr, "/dev/", 5))
 		descr += 5;
 
+	if (!strcmp(descr, "null")) {         /* a device, not a GPIO chip */
+		errno = ENOTTY;
+		return NULL;
+	}
+
 	return chip_open(kchip_find(descr));
 }
 

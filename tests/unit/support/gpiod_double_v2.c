@@ -105,21 +105,28 @@ __attribute__((destructor)) static void dev_remove(void)
 }
 
 
-/* "/dev/gpiochipN" or the double's folder's gpiochipN: chip N */
-static int chip_of_path(const char *path)
+/* The name of a device in /dev or in the double's folder, else "" */
+static const char *dev_name(const char *path)
 {
 	const char *base = path ? strrchr(path, '/') : NULL;
 	size_t len;
 
 	if (!base)
-		return -1;
+		return "";
 
 	len = (size_t)(base - path);
 	if (!(len == 4 && !strncmp(path, "/dev", 4)) &&
 	    !(len == strlen(dev_dir) && !strncmp(path, dev_dir, len)))
-		return -1;
+		return "";
 
-	return kchip_find(base + 1);
+	return base + 1;
+}
+
+
+/* "/dev/gpiochipN" or the double's folder's gpiochipN: chip N */
+static int chip_of_path(const char *path)
+{
+	return kchip_find(dev_name(path));
 }
 
 
@@ -143,7 +150,8 @@ struct gpiod_chip *gpiod_chip_open(const char *path)
 
 	index = chip_of_path(path);
 	if (index < 0) {
-		errno = ENOENT;
+		/* a device, but not a GPIO chip */
+		errno = strcmp(dev_name(path), "null") ? ENOENT : ENODEV;
 		return NULL;
 	}
 
