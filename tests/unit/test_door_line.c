@@ -50,6 +50,8 @@ static void assert_all_free(void)
 		if (gpiod_double_requested(i))
 			fail_msg("line %u still requested", i);
 	}
+
+	assert_int_equal(0, gpiod_double_chips_open());
 }
 
 

@@ -43,6 +43,7 @@ static struct gpiod_chip *chip_open(int index)
 	if (!chip)
 		return NULL;
 
+	kchip_opened(1);
 	chip->index = index;
 	for (unsigned i = 0; i < kchip_lines(index); i++) {
 		chip->lines[i].chip = chip;
@@ -185,6 +186,7 @@ void gpiod_chip_close(struct gpiod_chip *chip)
 	for (unsigned i = 0; i < kchip_lines(chip->index); i++)
 		gpiod_line_release(&chip->lines[i]);
 
+	kchip_opened(-1);
 	free(chip);
 }
 

@@ -156,9 +156,11 @@ struct gpiod_chip *gpiod_chip_open(const char *path)
 	}
 
 	chip = calloc(1, sizeof(*chip));
-	if (chip)
-		chip->index = index;
+	if (!chip)
+		return NULL;
 
+	kchip_opened(1);
+	chip->index = index;
 	return chip;
 }
 
@@ -166,6 +168,10 @@ struct gpiod_chip *gpiod_chip_open(const char *path)
 /* requests live on: they hold their own descriptors */
 void gpiod_chip_close(struct gpiod_chip *chip)
 {
+	if (!chip)
+		return;
+
+	kchip_opened(-1);
 	free(chip);
 }
 

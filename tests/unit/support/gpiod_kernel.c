@@ -46,6 +46,8 @@ static const char *const names[KCHIPS * CHIP_MAX] = {
 	[GPIOD_DOUBLE_CHIP1 + 2] = "EXIT_BUTTON",
 };
 
+static int chips_open;
+
 static const int BIASES = GPIOD_DOUBLE_BIAS_DISABLE |
 	GPIOD_DOUBLE_PULL_UP | GPIOD_DOUBLE_PULL_DOWN;
 
@@ -118,6 +120,12 @@ const char *kline_name(int chip, unsigned offset)
 		return "";
 
 	return names[chip * CHIP_MAX + offset];
+}
+
+
+void kchip_opened(int delta)
+{
+	chips_open += delta;
 }
 
 
@@ -327,4 +335,10 @@ void gpiod_double_unplug(unsigned i)
 		(void)close(k->pipe[1]);
 		k->pipe[1] = -1;
 	}
+}
+
+
+int gpiod_double_chips_open(void)
+{
+	return chips_open;
 }

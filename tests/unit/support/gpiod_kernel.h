@@ -20,6 +20,7 @@ const char *kchip_name(int chip);
 const char *kchip_label(int chip);
 unsigned kchip_lines(int chip);
 const char *kline_name(int chip, unsigned offset);   /* "" if none */
+void kchip_opened(int delta);                 /* +1 open, -1 close */
 
 /*
  * Request a line: flags are GPIOD_DOUBLE_* (support.h), value the logical

@@ -56,5 +56,6 @@ const char *gpiod_double_consumer(unsigned line);
 bool gpiod_double_requested(unsigned line);
 int  gpiod_double_pending(unsigned line);         /* events not yet read */
 void gpiod_double_unplug(unsigned line);          /* its chip goes away */
+int  gpiod_double_chips_open(void);               /* chip handles open */
 
 #endif
