@@ -84,6 +84,7 @@ int  line_set(struct line *line, bool on);
 int  line_get(const struct line *line, bool *on);
 const char *line_spec(const struct line *line);
 int  line_bias_parse(const struct pl *pl, enum line_bias *bias);
+const char *line_error(const char *spec, int err);   /* why open failed */
 
 
 /*

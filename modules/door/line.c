@@ -362,6 +362,36 @@ const char *line_spec(const struct line *line)
 }
 
 
+/** Why line_open() failed, in words for a log line */
+const char *line_error(const char *spec, int err)
+{
+	bool file = spec && !strncmp(spec, "file:", 5);
+	bool name = spec && !strchr(spec, ':');
+
+	if (file)
+		return err == ENOENT ? "no such file or folder" : strerror(err);
+
+	switch (err) {
+
+	case ENOENT:
+		return name ? "no line of that name on any GPIO chip"
+			    : "no such GPIO chip";
+	case ENODEV:
+		return "not a GPIO chip";
+	case EINVAL:
+		return name ? "not a line spec"
+			    : "not a line spec, or no such line on the chip";
+	case EBUSY:
+		return "line in use by another program or a kernel driver";
+	case EACCES:
+	case EPERM:
+		return "no permission (the gpio group)";
+	default:
+		return strerror(err);
+	}
+}
+
+
 int line_bias_parse(const struct pl *pl, enum line_bias *bias)
 {
 	if (!pl || !bias)

@@ -222,8 +222,9 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	e = line_open(&in->line, spec, &lcfg, change_handler, in);
 	if (e) {
 		key_make(key, sizeof(key), n, "gpio");
-		warning("dryio: config %s: cannot open line '%s': %m;"
-			" in%u disabled\n", key, spec, e, n);
+		warning("dryio: config %s: cannot open line '%s': %s;"
+			" in%u disabled\n", key, spec,
+			line_error(spec, e), n);
 	}
 	else {
 		(void)line_get(in->line, &level);

@@ -198,8 +198,9 @@ int output_conf(struct output **op, const struct conf *conf, unsigned n)
 	e = line_open(&o->line, spec, &lcfg, NULL, NULL);
 	if (e) {
 		key_make(key, sizeof(key), n, "gpio");
-		warning("dryio: config %s: cannot open line '%s': %m;"
-			" out%u disabled\n", key, spec, e, n);
+		warning("dryio: config %s: cannot open line '%s': %s;"
+			" out%u disabled\n", key, spec,
+			line_error(spec, e), n);
 	}
 
  out:

@@ -166,8 +166,9 @@ int relay_attach(struct relay *r, relay_change_h *changeh, void *arg)
 
 	err = line_open(&r->line, r->spec, &cfg, NULL, NULL);
 	if (err) {
-		warning("relay: relay%u_gpio: cannot open line '%s' (%m);"
-			" relay %u disabled\n", r->id, r->spec, err, r->id);
+		warning("relay: relay%u_gpio: cannot open line '%s' (%s);"
+			" relay %u disabled\n", r->id, r->spec,
+			line_error(r->spec, err), r->id);
 	}
 
 	return err;

@@ -405,6 +405,25 @@ static void test_gpiod_errors(void **state)
 }
 
 
+/* the reason a log line gives, by what the spec named */
+static void test_gpiod_error_words(void **state)
+{
+	(void)state;
+
+	assert_string_equal("no such GPIO chip",
+			    line_error("gpiochip9:1", ENOENT));
+	assert_string_equal("no line of that name on any GPIO chip",
+			    line_error("DOOR", ENOENT));
+	assert_string_equal("line in use by another program or a kernel"
+			    " driver", line_error("DOOR_LOCK", EBUSY));
+	assert_string_equal("not a GPIO chip",
+			    line_error("/dev/null:1", ENODEV));
+	assert_string_equal("no such file or folder",
+			    line_error("file:/no/such", ENOENT));
+	assert_string_equal(strerror(EIO), line_error("0:1", EIO));
+}
+
+
 /* what is asked of the kernel: direction, edges, the consumer label */
 static void test_gpiod_request(void **state)
 {
@@ -791,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_gpiod_bias),
 		cmocka_unit_test(test_gpiod_other_chip),
 		cmocka_unit_test(test_gpiod_errors),
+		cmocka_unit_test(test_gpiod_error_words),
 		cmocka_unit_test(test_gpiod_request),
 		cmocka_unit_test(test_gpiod_input_drain),
 		cmocka_unit_test(test_gpiod_unplugged),
