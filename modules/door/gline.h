@@ -7,8 +7,9 @@
  * DOOR_GPIOD_API to its major version. line.c takes the specs apart; both
  * backends then give the same answers: ENOENT for a missing chip or line
  * name, EINVAL for an offset past the chip's lines, EBUSY for a line that
- * another consumer holds, and values that are logical (active-low applied
- * by the kernel).
+ * another consumer holds (a device that is no GPIO chip: ENODEV, or
+ * ENOTTY from 1.x, which line.c maps), and values that are logical
+ * (active-low applied by the kernel).
  */
 #ifndef DOOR_GLINE_H
 #define DOOR_GLINE_H
