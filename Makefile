@@ -4,6 +4,7 @@
 #   make         build the modules into $(BUILD)/modules
 #   make run     start baresip with the modules and a demo config
 #   make test    unit tests (cmocka), then system tests (pytest, real baresip)
+#   make test-gpio  GPIO tests on a real kernel's gpio-sim, in qemu
 
 BUILD    ?= build
 CC       ?= cc
@@ -117,5 +118,7 @@ clean:
 
 # install, uninstall, deb, package-test
 -include packaging/packaging.mk
+# test-gpio: the GPIO tests on a real kernel in a VM
+include tests/gpio/gpio.mk
 
 .PHONY: all deps unit system test run clean

@@ -1,0 +1,74 @@
+# make test-gpio: the GPIO system tests on a real kernel (gpio-sim) in a
+# qemu VM (included by the top-level Makefile; needs root for the
+# Debian 13 build)
+#
+# Debian's own kernels have no gpio-sim; trixie-backports' do. The lane
+# fetches that kernel with apt (tests/gpio/kernel.sh, cached under
+# $(GPIO_DIR)), builds an initramfs (tests/gpio/initramfs.sh) and boots
+# it once per userland (tests/gpio/vm.sh):
+#
+#   deb12  this machine's root (libgpiod v1), modules from $(BUILD)
+#   deb13  $(TRIXIE_ROOT) (libgpiod v2), modules built inside it into
+#          build-trixie (chroot, or packaging/roots.sh for its own root)
+#
+#   make test-gpio PYTEST_ARGS='-k hold'    one test, both userlands
+#   make test-gpio GPIO_USERLANDS=deb13     one userland
+
+GPIO_DIR       ?= $(BUILD)/gpio
+GPIO_USERLANDS ?= deb12 deb13
+# on the host only: the VM, its /init, the kernel's modules, apt's keys
+GPIO_HOST_DEPS := qemu-system-x86 busybox-static xz-utils \
+		  debian-archive-keyring
+# in every userland under test: gpioinfo/gpioset check what baresip does
+DEPS += gpiod
+
+$(GPIO_DIR)/kernel/version: tests/gpio/kernel.sh
+	@sh tests/gpio/kernel.sh $(GPIO_DIR)/kernel
+
+$(GPIO_DIR)/initrd.gz: $(GPIO_DIR)/kernel/version tests/gpio/init \
+		tests/gpio/initramfs.sh
+	@sh tests/gpio/initramfs.sh $(GPIO_DIR)/kernel $@
+
+# The Debian 13 root: the one packaging/roots.mk makes for test-trixie
+# when that file is there (made first if missing), or any trixie root
+# with the build dependencies (TRIXIE_ROOT=/path). None: deb13 is skipped.
+ifneq ($(wildcard packaging/roots.mk),)
+TRIXIE_ROOT ?= $(ROOTS)/trixie
+endif
+gpio_roots_root = $(and $(ROOTS_SH),$(filter $(ROOTS)/trixie,$(TRIXIE_ROOT)))
+# a command inside the Debian 13 root, in this tree
+gpio_in_trixie = $(if $(gpio_roots_root),\
+	$(ROOTS_SH) run trixie $(TRIXIE_ROOT) '$(1)',\
+	chroot $(TRIXIE_ROOT) /bin/sh -c 'cd $(CURDIR) && $(1)')
+
+gpio-build-deb12: deps
+	@$(MAKE) --no-print-directory all
+
+gpio-build-deb13:
+	@$(if $(TRIXIE_ROOT),,echo "gpio: deb13: no Debian 13 root" \
+		"(TRIXIE_ROOT); nothing to build"; exit 0;) \
+	$(if $(gpio_roots_root),$(MAKE) --no-print-directory root-trixie &&) \
+	$(call gpio_in_trixie,make --no-print-directory BUILD=build-trixie \
+		deps all)
+
+gpio-run-deb12:
+	@GPIO_DIR=$(GPIO_DIR) sh tests/gpio/vm.sh deb12 / $(BUILD)
+
+gpio-run-deb13:
+	@$(if $(TRIXIE_ROOT),GPIO_DIR=$(GPIO_DIR) sh tests/gpio/vm.sh deb13 \
+		$(TRIXIE_ROOT) build-trixie,echo "gpio: deb13: skipped: no" \
+		"Debian 13 root (set TRIXIE_ROOT)")
+
+# Every userland runs even when one fails; the last lines are the last
+# runner's closing lines and the lane's status is theirs together.
+test-gpio:
+	@$(MAKE) --no-print-directory deps \
+		DEPS="$(sort $(DEPS) $(GPIO_HOST_DEPS))"
+	@$(MAKE) --no-print-directory $(GPIO_DIR)/initrd.gz \
+		$(GPIO_USERLANDS:%=gpio-build-%)
+	@fail=0; for u in $(GPIO_USERLANDS); do \
+		$(MAKE) --no-print-directory gpio-run-$$u || fail=1; \
+	done; exit $$fail
+
+.PHONY: test-gpio gpio-build-deb12 gpio-build-deb13 gpio-run-deb12 \
+	gpio-run-deb13
