@@ -28,7 +28,7 @@ def _uapi_problem():
         chip.close()
     if out.returncode == 0:
         return None
-    why = f"gpioinfo: {out.stderr.strip()}"
+    why = out.stderr.strip()
     if gpiosim.tools_version() == 1:
         # Debian's kernels with gpio-sim are built without
         # CONFIG_GPIO_CDEV_V1, the only interface libgpiod 1.x speaks
