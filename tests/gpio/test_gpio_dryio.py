@@ -78,30 +78,39 @@ def test_edges_bias_and_both_trigger_levels(chip, door):
     assert chip.value(2) == 1        # out1 holds for its 30 s
 
 
+def chatter(chip, offset, levels):
+    """Edges 25 ms apart; returns how long they took."""
+    t0 = time.monotonic()
+    for level in levels:
+        chip.pull(offset, level)
+        time.sleep(0.025)
+    return time.monotonic() - t0
+
+
 def test_debounce_drops_chatter(chip, door):
     b = door(modules=DRYIO, config={
         "dryio_in1_gpio": f"gpiochip{chip.number}:1",
         "dryio_in1_bias": "pull-up",
-        "dryio_in1_debounce": "500",
+        "dryio_in1_debounce": "1000",
         "dryio_in1_output": "1",
         "dryio_out1_gpio": f"gpiochip{chip.number}:2",
         "dryio_out1_hold": "30",
     })
-    # chatter: six edges within ~150 ms, ending released
-    t0 = time.monotonic()
-    for level in (PRESS, RELEASE) * 3:
-        chip.pull(1, level)
-        time.sleep(0.025)
-    chatter = time.monotonic() - t0
-    assert chatter < 0.45, f"chatter took {chatter:.3f} s: too slow to test"
-    time.sleep(1.0)
+    # chatter ending released: nothing
+    took = chatter(chip, 1, (PRESS, RELEASE) * 3)
+    assert took < 0.9, f"chatter took {took:.3f} s: too slow to test"
+    time.sleep(1.5)
     assert chip.value(2) == 0
     assert "triggered" not in b.log()
 
-    # a press that holds past the debounce time counts
-    took = press(chip, 1, 2, 3)
-    print(f"press to out1 with debounce 500 ms: {took * 1000:.0f} ms")
-    assert took >= 0.5
+    # chatter ending pressed: the debounce time runs from the last edge,
+    # so every edge reached dryio (one seen late would end it sooner)
+    took = chatter(chip, 1, (PRESS, RELEASE) * 3 + (PRESS,))
+    t_last = time.monotonic() - 0.025
+    assert took < 0.9, f"chatter took {took:.3f} s: too slow to test"
+    after = chip.wait_value(2, 1, 4) - t_last
+    print(f"last edge to out1 with debounce 1000 ms: {after * 1000:.0f} ms")
+    assert after >= 0.95
 
 
 def test_long_press_hold(chip, door):
