@@ -2,13 +2,14 @@
 # qemu VM (included by the top-level Makefile; needs root for the
 # Debian 13 build)
 #
-# Debian's own kernels have no gpio-sim; trixie-backports' do. The lane
-# fetches that kernel with apt (tests/gpio/kernel.sh, cached under
-# $(GPIO_DIR)), builds an initramfs (tests/gpio/initramfs.sh) and boots
-# it once per userland (tests/gpio/vm.sh):
+# Each userland's VM gets a kernel fetched with apt (tests/gpio/kernel.sh,
+# cached under $(GPIO_DIR)) and an initramfs (tests/gpio/initramfs.sh),
+# then runs the tests (tests/gpio/vm.sh):
 #
-#   deb12  this machine's root (libgpiod v1), modules from $(BUILD)
-#   deb13  $(TRIXIE_ROOT) (libgpiod v2), modules built inside it into
+#   deb12  this machine's root (libgpiod v1), modules from $(BUILD);
+#          Debian 12's own kernel, with gpio-sim built from its source
+#   deb13  $(TRIXIE_ROOT) (libgpiod v2), trixie-backports' kernel (it
+#          ships gpio-sim), modules built inside the root into
 #          build-trixie (chroot, or packaging/roots.sh for its own root)
 #
 #   make test-gpio PYTEST_ARGS='-k hold'    one test, both userlands
@@ -16,18 +17,26 @@
 
 GPIO_DIR       ?= $(BUILD)/gpio
 GPIO_USERLANDS ?= deb12 deb13
-# on the host only: the VM, its /init, the kernel's modules, apt's keys
+# on the host only: the VM, its /init, the kernel's modules, apt's keys,
+# what building gpio-sim for Debian 12's kernel needs besides gcc and make
 GPIO_HOST_DEPS := qemu-system-x86 busybox-static xz-utils \
-		  debian-archive-keyring
+		  debian-archive-keyring libelf1
 # in every userland under test: gpioinfo/gpioset check what baresip does
 DEPS += gpiod
 
-$(GPIO_DIR)/kernel/version: tests/gpio/kernel.sh
-	@sh tests/gpio/kernel.sh $(GPIO_DIR)/kernel
+# the kernel of each userland's VM (see tests/gpio/kernel.sh)
+GPIO_KERNEL_deb12 := own
+GPIO_KERNEL_deb13 := backports
 
-$(GPIO_DIR)/initrd.gz: $(GPIO_DIR)/kernel/version tests/gpio/init \
+$(GPIO_DIR)/kernel-%/version: tests/gpio/kernel.sh
+	@sh tests/gpio/kernel.sh $(GPIO_KERNEL_$*) $(GPIO_DIR)/kernel-$*
+
+# the cache: never deleted as an intermediate file
+.PRECIOUS: $(GPIO_DIR)/kernel-%/version
+
+$(GPIO_DIR)/initrd-%.gz: $(GPIO_DIR)/kernel-%/version tests/gpio/init \
 		tests/gpio/initramfs.sh
-	@sh tests/gpio/initramfs.sh $(GPIO_DIR)/kernel $@
+	@sh tests/gpio/initramfs.sh $(GPIO_DIR)/kernel-$* $@
 
 # The Debian 13 root: the one packaging/roots.mk makes for test-trixie
 # when that file is there (made first if missing), or any trixie root
@@ -35,6 +44,8 @@ $(GPIO_DIR)/initrd.gz: $(GPIO_DIR)/kernel/version tests/gpio/init \
 ifneq ($(wildcard packaging/roots.mk),)
 TRIXIE_ROOT ?= $(ROOTS)/trixie
 endif
+# the userlands that boot: deb13 only with a root
+GPIO_VMS = $(filter-out $(if $(TRIXIE_ROOT),,deb13),$(GPIO_USERLANDS))
 gpio_roots_root = $(and $(ROOTS_SH),$(filter $(ROOTS)/trixie,$(TRIXIE_ROOT)))
 # a command inside the Debian 13 root, in this tree
 gpio_in_trixie = $(if $(gpio_roots_root),\
@@ -64,7 +75,7 @@ gpio-run-deb13:
 test-gpio:
 	@$(MAKE) --no-print-directory deps \
 		DEPS="$(sort $(DEPS) $(GPIO_HOST_DEPS))"
-	@$(MAKE) --no-print-directory $(GPIO_DIR)/initrd.gz \
+	@$(MAKE) --no-print-directory $(GPIO_VMS:%=$(GPIO_DIR)/initrd-%.gz) \
 		$(GPIO_USERLANDS:%=gpio-build-%)
 	@fail=0; for u in $(GPIO_USERLANDS); do \
 		$(MAKE) --no-print-directory gpio-run-$$u || fail=1; \

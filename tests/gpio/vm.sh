@@ -1,8 +1,8 @@
 #!/bin/sh
 # vm.sh NAME ROOT BUILD: the GPIO tests in a VM, on the userland ROOT
 #
-# Boots the kernel kernel.sh fetched (qemu, TCG, one CPU) with the
-# initramfs of initramfs.sh. The VM mounts ROOT as its root filesystem
+# Boots NAME's kernel (kernel.sh, in $GPIO_DIR/kernel-NAME) with its
+# initramfs (initramfs.sh) in qemu (TCG, one CPU). The VM mounts ROOT as its root filesystem
 # (read-only), this tree at /mnt (read-only) and $GPIO_DIR/NAME as
 # /run/out, the one writable share, and runs pytest on tests/gpio there
 # against the modules in BUILD (built for ROOT). The test runner's
@@ -18,6 +18,7 @@ build=${3:?usage: vm.sh NAME ROOT BUILD}
 tree=$(cd "$(dirname "$0")/../.." && pwd)
 gdir=$(cd "${GPIO_DIR:-$tree/build/gpio}" && pwd)
 out="$gdir/$name"
+kdir="$gdir/kernel-$name"
 
 [ -f "$tree/$build/modules/relay.so" ] ||
 	{ echo "gpio: $name: no modules in $build: build them first" >&2;
@@ -47,7 +48,7 @@ start=$(date +%s.%N)
 timeout "${GPIO_TIMEOUT:-400}" qemu-system-x86_64 -accel tcg -smp 1 \
 	-m 1024 -nodefaults -display none -no-reboot \
 	-serial "file:$out/console.log" \
-	-kernel "$gdir/kernel/vmlinuz" -initrd "$gdir/initrd.gz" \
+	-kernel "$kdir/vmlinuz" -initrd "$gdir/initrd-$name.gz" \
 	-append "console=ttyS0 quiet panic=-1" \
 	$(share root "$root" ro) $(share tree "$tree" ro) $(share out "$out") \
 	|| echo "gpio: $name: qemu failed or timed out ($?)" >&2
@@ -59,7 +60,7 @@ if [ ! -f "$out/rc" ]; then
 		"$out/console.log)" >&2
 	exit 1
 fi
-awk -v n="$name" -v k="$(cat "$gdir/kernel/version")" \
+awk -v n="$name" -v k="$(cat "$kdir/version")" \
 	-v boot="$(cat "$out/boot")" -v end="$(cat "$out/end")" \
 	-v wall="$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" \
 	'BEGIN { printf "gpio: %s: kernel %s, boot %.1f s, tests %.1f s," \
