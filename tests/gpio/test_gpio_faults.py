@@ -19,6 +19,17 @@ def error_lines(b, key):
     return [line for line in b.log().splitlines() if key in line]
 
 
+# why a line did not open, in the errno's words or in line_error()'s
+BUSY = ("resource busy", "in use by another program")
+NO_CHIP = ("no such file", "no such gpio chip")
+NO_NAME = ("no such file", "no line of that name")
+NO_OFFSET = ("invalid argument", "no such line on the chip")
+
+
+def says(line, reasons):
+    return any(r in line.lower() for r in reasons)
+
+
 def test_line_held_by_another_process(chip, door):
     holder = gpiosim.hold_line(chip, 3, 1)
     try:
@@ -31,7 +42,7 @@ def test_line_held_by_another_process(chip, door):
         for key in ("relay1_gpio", "dryio_in1_gpio"):
             lines = error_lines(b, key)
             assert len(lines) == 1, b.log()
-            assert "busy" in lines[0].lower(), lines[0]
+            assert says(lines[0], BUSY), lines[0]
         assert enabled(b) == {1: False, 2: True}
 
         # the holder keeps its line and level; the rest works
@@ -55,11 +66,13 @@ def test_missing_chip_offset_and_line_name(chip, door):
               "relay2_gpio": "NO_SUCH_LINE",
               "relay3_gpio": f"gpiochip{n}:{chip.num_lines}",
               "relay4_gpio": f"gpiochip{n}:1", "relay4_hold": "30"})
-    for r, spec in ((1, "gpiochip99:1"), (2, "NO_SUCH_LINE"),
-                    (3, f"gpiochip{n}:{chip.num_lines}")):
+    for r, spec, why in ((1, "gpiochip99:1", NO_CHIP),
+                         (2, "NO_SUCH_LINE", NO_NAME),
+                         (3, f"gpiochip{n}:{chip.num_lines}", NO_OFFSET)):
         lines = error_lines(b, f"relay{r}_gpio")
         assert len(lines) == 1, b.log()
         assert spec in lines[0] and "cannot open" in lines[0], lines[0]
+        assert says(lines[0], why), lines[0]
     assert enabled(b) == {1: False, 2: False, 3: False, 4: True}
     b.ok("relay_open", "4")
     assert chip.value(1) == 1
