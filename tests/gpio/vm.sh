@@ -16,6 +16,7 @@ name=${1:?usage: vm.sh NAME ROOT BUILD}
 root=${2:?usage: vm.sh NAME ROOT BUILD}
 build=${3:?usage: vm.sh NAME ROOT BUILD}
 tree=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$root" && pwd)
 gdir=$(cd "${GPIO_DIR:-$tree/build/gpio}" && pwd)
 out="$gdir/$name"
 kdir="$gdir/kernel-$name"
