@@ -17,13 +17,17 @@ DEPS     := make gcc pkg-config baresip-core libre-dev librem-dev valgrind \
 	    libgpiod-dev libcmocka-dev sip-tester python3-pytest curl
 PKGS     := libre librem
 
+.DEFAULT_GOAL := all
+
 MODULES  := $(sort $(patsubst modules/%/module.mk,%,\
 		$(wildcard modules/*/module.mk)))
 UNIT_TESTS :=
 include $(wildcard modules/*/module.mk)
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-CPPFLAGS += -Imodules/door -D_GNU_SOURCE
+# HAVE_STDBOOL_H: without it libre's re_types.h defines bool as signed
+# char, so a bool set from a wider value (x & 0x100) silently reads false
+CPPFLAGS += -Imodules/door -D_GNU_SOURCE -DHAVE_STDBOOL_H
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
 	    $(PKG_CFLAGS)
