@@ -146,13 +146,15 @@ static void test_hash_submits(void **state)
 static void test_timeout_submits(void **state)
 {
 	struct results r;
-	struct matcher *m = make(&r, 100, 0, "1234");
+	struct matcher *m = make(&r, 400, 0, "1234");
 	(void)state;
 
+	/* 400 ms against steps of 60: a loaded machine may stall the loop
+	 * a while without a timer firing out of turn */
 	feed(m, "12");
 	test_run_loop(30);
 	assert_string_equal("", r.log);
-	test_run_loop(150);
+	test_run_loop(600);
 	assert_string_equal("F", r.log);
 
 	/* a new entry after the timeout; the timer restarts per digit */
@@ -164,7 +166,7 @@ static void test_timeout_submits(void **state)
 	assert_string_equal("FM1", r.log);
 
 	/* no digits pending: the timeout submits nothing */
-	test_run_loop(150);
+	test_run_loop(600);
 	assert_string_equal("FM1", r.log);
 
 	/* timeout 0: an entry waits for '#' forever */
