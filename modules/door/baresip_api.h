@@ -90,6 +90,7 @@ int          uag_event_register(ua_event_h *eh, void *arg);
 void         uag_event_unregister(ua_event_h *eh);
 const char  *uag_event_str(enum ua_event ev);
 struct list *uag_list(void);
+struct sip  *uag_sip(void);
 struct call *ua_call(const struct ua *ua);
 struct list *ua_calls(const struct ua *ua);
 

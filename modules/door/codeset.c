@@ -81,7 +81,7 @@ static void matcher_handler(enum matcher_result res, int id, void *arg)
 	struct callcodes *cc = arg;
 	struct codeset *cs = cc->cs;
 
-	cs->h(res, id, cc->peer, matcher_failures(cc->m), cs->arg);
+	cs->h(res, id, cc->peer, cc->id, matcher_failures(cc->m), cs->arg);
 }
 
 
@@ -156,7 +156,8 @@ void codeset_feed(struct codeset *cs, const char *id, const char *peer,
 	if (cc->refused) {
 		if (!cc->reported) {
 			cc->reported = true;
-			cs->h(MATCHER_REFUSED, -1, cc->peer, 0, cs->arg);
+			cs->h(MATCHER_REFUSED, -1, cc->peer, cc->id, 0,
+			      cs->arg);
 		}
 		return;
 	}

@@ -93,6 +93,9 @@ const char *line_error(const char *spec, int err);   /* why open failed */
  * typed, the inter-digit timeout submits too. A submitted non-match is a
  * failure; at max_fail failures the matcher locks for good.
  */
+/* id of a code another door module acts on: clears silently, no failure */
+#define MATCHER_FOREIGN (-2)
+
 enum matcher_result {
 	MATCHER_MATCH = 0,
 	MATCHER_FAIL,
@@ -188,6 +191,57 @@ void callsweep_run(struct callsweep *sw);
 
 
 /*
+ * Wrong-code budget across calls (guard.c), pure logic with an injected
+ * clock in ms. peer is the caller's network address ("" when unknown);
+ * the handler's peer is NULL for the total budget over all callers.
+ */
+struct guard_cfg {
+	uint32_t peer_budget;    /* wrong codes from one address */
+	uint32_t total_budget;   /* wrong codes from all addresses */
+	uint64_t base_ms;        /* first suspension, doubled each time */
+	uint64_t cap_ms;         /* longest suspension */
+	uint64_t forget_ms;      /* quiet time that forgets wrong codes */
+};
+
+enum guard_event {
+	GUARD_SUSPEND = 0,
+	GUARD_RESUME,
+};
+
+struct guard;
+
+typedef void (guard_h)(enum guard_event ev, const char *peer, uint64_t ms,
+		       void *arg);
+
+int  guard_alloc(struct guard **gp, const struct guard_cfg *cfg,
+		 guard_h *h, void *arg);
+uint64_t guard_wait(const struct guard *g, const char *peer, uint64_t now);
+void guard_fail(struct guard *g, const char *callid, uint32_t nth,
+		const char *peer, uint64_t now);
+void guard_success(struct guard *g, const char *peer);
+void guard_tick(struct guard *g, uint64_t now);
+bool guard_next(const struct guard *g, uint64_t *at);
+uint64_t guard_backoff(const struct guard_cfg *cfg, uint32_t n);
+
+
+/*
+ * The guard as the modules use it (doorguard.c): the first door module
+ * to load owns it and answers the door_guard command; the others ask it
+ * through that command, so relay and dryio share one budget. Keys:
+ * door_dtmf_budget, door_dtmf_budget_total, door_dtmf_lockout_base,
+ * door_dtmf_lockout_max, door_dtmf_forget.
+ */
+int  dguard_init(const char *module, const struct conf *conf);
+void dguard_close(void);
+bool dguard_refused(const char *module, const char *callid,
+		    const char *peer);
+void dguard_fail(const char *callid, uint32_t nth);
+void dguard_success(const char *callid);
+void dguard_code_warn(const char *module, const char *key,
+		      const char *code);
+
+
+/*
  * DTMF codes per call (codeset.c): a matcher for each call, created at its
  * first digit from the codes fillh adds, freed when the call closes or is
  * swept. The handler gets no call: only the caller's URI.
@@ -197,7 +251,7 @@ struct allowlist;
 
 typedef int  (codeset_fill_h)(struct matcher *m, void *arg);
 typedef void (codeset_h)(enum matcher_result res, int id, const char *peer,
-			 uint32_t failures, void *arg);
+			 const char *callid, uint32_t failures, void *arg);
 
 int  codeset_alloc(struct codeset **csp, uint32_t timeout_ms,
 		   uint32_t max_fail, const struct allowlist *allow,
@@ -207,6 +261,7 @@ void codeset_feed(struct codeset *cs, const char *id, const char *peer,
 void codeset_call_closed(struct codeset *cs, const char *id,
 			 const char *peer);
 unsigned codeset_sweep(struct codeset *cs, door_alive_h *aliveh, void *arg);
+int  door_codes_foreign(struct matcher *m, const char *module);
 
 
 /*
@@ -287,6 +342,9 @@ bool door_cmd_exists(const char *name);
 int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
 int  door_announce(const char *event, ...);
 
+
+/* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */
+int  door_print_safe(struct re_printf *pf, void *str);
 
 /* Percent-encoding (pct.c), free of baresip calls */
 int  door_pct_encode(struct re_printf *pf, const char *str);

@@ -6,6 +6,9 @@
  * still grow into a code containing '#'. The inter-digit timeout submits
  * too, so a guess abandoned half-way still counts against the caller:
  * otherwise codes could be tried forever by pausing instead of pressing #.
+ * A code added with id MATCHER_FOREIGN belongs to another module judging
+ * the same digits: it clears the buffer and is neither a match nor a
+ * failure here.
  */
 #include <string.h>
 #include "door.h"
@@ -92,7 +95,8 @@ static void submit(struct matcher *m, size_t len)
 		int id = c->id;
 
 		buf_clear(m);
-		m->h(MATCHER_MATCH, id, m->arg);
+		if (id != MATCHER_FOREIGN)
+			m->h(MATCHER_MATCH, id, m->arg);
 		return;
 	}
 

@@ -1,8 +1,9 @@
 /**
  * @file call.c  Call states and DTMF codes, from baresip's UA events
  *
- * Each call gets its own DTMF matcher, so wrong guesses in one call never
- * lock out another, and a caller cannot reset the count by pausing.
+ * Each call gets its own DTMF matcher, so a caller cannot reset the count
+ * by pausing; wrong codes also count against the door guard's budget
+ * across calls, shared with the relay module (doorguard.c).
  */
 #include <string.h>
 #include "door.h"
@@ -13,6 +14,7 @@ static struct {
 	struct calltrack *ct;
 	struct codeset *codes;
 	struct callsweep *sweep;
+	struct allowlist *allow;
 	bool dtmf;               /* some output has a code */
 	uint32_t timeout_ms;
 	uint32_t max_fail;
@@ -49,16 +51,21 @@ static int codes_fill(struct matcher *m, void *arg)
 			err = matcher_add(m, o->dtmf, (int)o->n);
 	}
 
-	return err;
+	/* the relay module's codes are not wrong codes here */
+	return err | door_codes_foreign(m, "dryio");
 }
 
 
 static void codes_handler(enum matcher_result res, int id, const char *peer,
-			  uint32_t failures, void *arg)
+			  const char *callid, uint32_t failures, void *arg)
 {
 	struct output *o;
 	char rid[16];
 	(void)arg;
+
+	/* while suspended no code is judged, so none can be tested */
+	if (res != MATCHER_REFUSED && dguard_refused("dryio", callid, peer))
+		return;
 
 	switch (res) {
 
@@ -67,27 +74,33 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		if (!o)
 			return;
 
+		dguard_success(callid);
 		(void)re_snprintf(rid, sizeof(rid), "out%u", o->n);
-		info("dryio: DTMF code for out%u (%s) from %s\n", o->n,
-		     o->name, peer);
+		info("dryio: DTMF code for out%u (%s) from %H\n", o->n,
+		     o->name, door_print_safe, peer);
 		audit(rid, peer, "ok", o->name);
 		(void)output_trigger(o, "dtmf", peer);
 		break;
 
 	case MATCHER_FAIL:
-		/* the relay module's codes arrive here too: not an alarm */
-		info("dryio: DTMF digits from %s match no output code"
-		     " (%u wrong)\n", peer, failures);
+		/* the relay module's codes are foreign codes, never here */
+		dguard_fail(callid, failures);
+		warning("dryio: DTMF digits from %H match no output code"
+			" (%u wrong)\n", door_print_safe, peer, failures);
 		audit(NULL, peer, "denied", "wrong code");
 		break;
 
 	case MATCHER_LOCKED:
-		warning("dryio: DTMF codes locked for the call from %s after"
-			" %u wrong codes\n", peer, failures);
+		dguard_fail(callid, failures);
+		warning("dryio: DTMF codes locked for the call from %H after"
+			" %u wrong codes\n", door_print_safe, peer, failures);
 		audit(NULL, peer, "locked", "too many wrong codes");
 		break;
 
-	case MATCHER_REFUSED:      /* dryio has no caller allowlist */
+	case MATCHER_REFUSED:
+		warning("dryio: DTMF from %H ignored: not on"
+			" dryio_dtmf_allow\n", door_print_safe, peer);
+		audit(NULL, peer, "denied", "caller not allowed");
 		break;
 	}
 }
@@ -154,6 +167,7 @@ static void event_handler(struct ua *ua, enum door_event ev,
 
 int dryio_call_init(struct list *outputs, const struct conf *conf)
 {
+	char allow[2048] = "";
 	struct le *le;
 	int err;
 
@@ -163,22 +177,41 @@ int dryio_call_init(struct list *outputs, const struct conf *conf)
 	cs.dtmf = false;
 
 	(void)door_conf_seconds(conf, "dryio_dtmf_timeout", &cs.timeout_ms);
-	(void)door_conf_u32(conf, "dryio_dtmf_max_fail", 0, 100,
+	/* 0 used to mean unlimited guesses in a call: refused now */
+	(void)door_conf_u32(conf, "dryio_dtmf_max_fail", 1, 100,
 			    &cs.max_fail);
 
 	LIST_FOREACH(outputs, le) {
 		const struct output *o = le->data;
+		char key[32];
 
-		if (o->dtmf[0])
-			cs.dtmf = true;
+		if (!o->dtmf[0])
+			continue;
+
+		cs.dtmf = true;
+		(void)re_snprintf(key, sizeof(key), "dryio_out%u_dtmf", o->n);
+		dguard_code_warn("dryio", key, o->dtmf);
 	}
 
-	err = calltrack_alloc(&cs.ct);
+	/* an allowlist that cannot be read must not let everyone in */
+	if (door_conf_text(conf, "dryio_dtmf_allow", allow, sizeof(allow)) ==
+	    EINVAL) {
+		warning("dryio: DTMF codes are off until dryio_dtmf_allow is"
+			" fixed\n");
+		cs.dtmf = false;
+	}
+
+	err = allowlist_alloc(&cs.allow, allow);
+	if (!err)
+		err = dguard_init("dryio", conf);
+	if (!err)
+		err = calltrack_alloc(&cs.ct);
 	if (!err)
 		err = callsweep_alloc(&cs.sweep, sweep_handler, NULL);
 	if (!err)
 		err = codeset_alloc(&cs.codes, cs.timeout_ms, cs.max_fail,
-				    NULL, codes_fill, codes_handler, NULL);
+				    cs.allow, codes_fill, codes_handler,
+				    NULL);
 	if (err)
 		return err;
 
@@ -192,5 +225,7 @@ void dryio_call_close(void)
 	cs.sweep = mem_deref(cs.sweep);
 	cs.codes = mem_deref(cs.codes);
 	cs.ct = mem_deref(cs.ct);
+	cs.allow = mem_deref(cs.allow);
+	dguard_close();
 	cs.outputs = NULL;
 }

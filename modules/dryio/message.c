@@ -58,14 +58,15 @@ int alert_apply(struct list *outputs, const char *text, const char *source,
 	}
 
 	if (!count) {
-		info("dryio: ALERT=%s from %s: no output has this alert\n",
-		     text, who ? who : source);
+		info("dryio: ALERT=%s from %H: no output has this alert\n",
+		     text, door_print_safe, (void *)(who ? who : source));
 		audit("alert", source, who, "error", "no output for this alert");
 		return ENOENT;
 	}
 
-	info("dryio: ALERT=%s from %s: %u output%s\n", text,
-	     who ? who : source, count, count == 1 ? "" : "s");
+	info("dryio: ALERT=%s from %H: %u output%s\n", text,
+	     door_print_safe, (void *)(who ? who : source), count,
+	     count == 1 ? "" : "s");
 	audit("alert", source, who, "ok", text);
 
 	return 0;
@@ -100,7 +101,7 @@ static void recv_handler(struct ua *ua, const struct pl *peer,
 			  text, sizeof(text));
 	if (err == EBADMSG || err == ENOTSUP) {
 		/* maybe a chat message for another module: not refused */
-		info("dryio: MESSAGE from %r ignored: %s\n", peer,
+		info("dryio: MESSAGE ignored: %s\n",
 		     err == ENOTSUP ? "not text/plain" : "no ALERT= body");
 		return;
 	}
@@ -114,15 +115,15 @@ static void recv_handler(struct ua *ua, const struct pl *peer,
 	(void)pl_strcpy(peer, who, sizeof(who));
 
 	if (!allowlist_match(msg.allow, who)) {
-		warning("dryio: ALERT message from %s refused: sender not in"
-			" dryio_message_allow\n", who);
+		warning("dryio: ALERT message from %H refused: sender not in"
+			" dryio_message_allow\n", door_print_safe, who);
 		audit("alert", "message", who, "denied", "sender not allowed");
 		return;
 	}
 
 	if (err) {
-		warning("dryio: ALERT message from %s refused: %s\n", who,
-			parse_error(err));
+		warning("dryio: ALERT message from %H refused: %s\n",
+			door_print_safe, who, parse_error(err));
 		audit("alert", "message", who, "error", parse_error(err));
 		return;
 	}

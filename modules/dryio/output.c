@@ -93,8 +93,9 @@ static int apply(struct output *o, bool on, enum out_hold hold,
 		return 0;
 	}
 
-	info("dryio: out%u (%s) %s by %s%s%s\n", o->n, o->name,
-	     on ? "on" : "off", source, who ? " " : "", who ? who : "");
+	info("dryio: out%u (%s) %s by %s%s%H\n", o->n, o->name,
+	     on ? "on" : "off", source, who ? " " : "", door_print_safe,
+	     (void *)who);
 	audit(o, on ? "output_on" : "output_off", source, who, "ok",
 	      o->name);
 

@@ -307,8 +307,8 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 		rc.sender = s;
 		sender_step(s);
 
-		info("relay: unlock: sending the remote relay code to %s\n",
-		     peer);
+		info("relay: unlock: sending the remote relay code to %H\n",
+		     door_print_safe, (void *)peer);
 		err |= re_hprintf(pf, "unlock: remote relay code sent to %s\n",
 				  peer);
 	}

@@ -129,12 +129,13 @@ static int codes_fill(struct matcher *m, void *arg)
 			err |= matcher_add(m, r->code, (int)r->id);
 	}
 
-	return err;
+	/* dryio's codes are not wrong codes here */
+	return err | door_codes_foreign(m, "relay");
 }
 
 
 static void codes_handler(enum matcher_result res, int id, const char *peer,
-			  uint32_t failures, void *arg)
+			  const char *callid, uint32_t failures, void *arg)
 {
 	const struct relay *matched = NULL;
 	char detail[64], rid[8];
@@ -148,13 +149,18 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 			matched = r;
 	}
 
+	/* while suspended no code is judged, so none can be tested */
+	if (res != MATCHER_REFUSED && dguard_refused("relay", callid, peer))
+		return;
+
 	switch (res) {
 
 	case MATCHER_MATCH:
 		if (!matched)
 			return;
 
-		info("relay: right code from %s\n", peer);
+		dguard_success(callid);
+		info("relay: right code from %H\n", door_print_safe, peer);
 		re_snprintf(rid, sizeof(rid), "%u", matched->id);
 		audit_code(peer, "ok", rid, NULL);
 		door_announce("code_ok", "relay", rid, "name", matched->name,
@@ -171,25 +177,29 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		break;
 
 	case MATCHER_FAIL:
+		dguard_fail(callid, failures);
 		re_snprintf(detail, sizeof(detail), "wrong code, %u of %u",
 			    failures, dt.cfg.max_fail);
-		warning("relay: wrong code from %s (%s)\n", peer, detail);
+		warning("relay: wrong code from %H (%s)\n", door_print_safe,
+			peer, detail);
 		audit_code(peer, "denied", NULL, detail);
 		door_announce("code_bad", "source", "dtmf", "peer", peer,
 			      NULL);
 		break;
 
 	case MATCHER_LOCKED:
-		warning("relay: %u wrong codes from %s: DTMF ignored for the"
-			" rest of this call\n", dt.cfg.max_fail, peer);
+		dguard_fail(callid, failures);
+		warning("relay: %u wrong codes from %H: DTMF ignored for the"
+			" rest of this call\n", dt.cfg.max_fail,
+			door_print_safe, peer);
 		audit_code(peer, "locked", NULL, "too many wrong codes");
 		door_announce("code_bad", "source", "dtmf", "peer", peer,
 			      NULL);
 		break;
 
 	case MATCHER_REFUSED:
-		warning("relay: DTMF from %s ignored: not on"
-			" relay_dtmf_allow\n", peer);
+		warning("relay: DTMF from %H ignored: not on"
+			" relay_dtmf_allow\n", door_print_safe, peer);
 		audit_code(peer, "denied", NULL, "caller not allowed");
 		break;
 	}

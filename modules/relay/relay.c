@@ -210,9 +210,9 @@ static void change_handler(struct relay *r, bool on, const char *source,
 	char rid[8];
 	(void)arg;
 
-	info("relay: %s (%u) %s (%s%s%s)\n", r->name, r->id,
+	info("relay: %s (%u) %s (%s%s%H)\n", r->name, r->id,
 	     on ? "on" : "off", source ? source : "", who ? " " : "",
-	     who ? who : "");
+	     door_print_safe, (void *)who);
 
 	if (r->mode == RELAY_BISTABLE)
 		state_save();
@@ -340,8 +340,18 @@ static int module_init(void)
 
 	load_relays(conf);
 
-	LIST_FOREACH(&relays, le)
-		(void)relay_attach(le->data, change_handler, NULL);
+	LIST_FOREACH(&relays, le) {
+		struct relay *r = le->data;
+		char key[32];
+
+		if (r->remote && r->code[0]) {
+			(void)re_snprintf(key, sizeof(key), "relay%u_dtmf",
+					  r->id);
+			dguard_code_warn("relay", key, r->code);
+		}
+
+		(void)relay_attach(r, change_handler, NULL);
+	}
 
 	/* audited as an "on" with source "restore" */
 	on = state_file ? state_restorable() : 0;
@@ -355,7 +365,8 @@ static int module_init(void)
 		(void)relay_act(r, RELAY_ACT_ON, "restore", NULL);
 	}
 
-	err  = dtmf_init(&dtmf_cfg, &relays);
+	err  = dguard_init("relay", conf);
+	err |= dtmf_init(&dtmf_cfg, &relays);
 	err |= relay_cmd_init(&relays, remote);
 	err |= door_event_register(event_handler, NULL);
 	err |= rtpdtmf_init("relay");
@@ -377,6 +388,7 @@ static int module_close(void)
 	sweep = mem_deref(sweep);
 	relay_cmd_close();
 	dtmf_close();
+	dguard_close();
 
 	/* fail-secure, and without touching the saved bistable states */
 	LIST_FOREACH(&relays, le)

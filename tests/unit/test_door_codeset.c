@@ -20,6 +20,7 @@ static const char call_b[] = "id-b@x";
 struct seen {
 	char log[64];         /* M<id>, F, L or R per result */
 	char peer[64];
+	char callid[64];
 	uint32_t failures;
 };
 
@@ -32,7 +33,7 @@ static int fill(struct matcher *m, void *arg)
 
 
 static void on_result(enum matcher_result res, int id, const char *peer,
-		      uint32_t failures, void *arg)
+		      const char *callid, uint32_t failures, void *arg)
 {
 	struct seen *s = arg;
 	size_t n = strlen(s->log);
@@ -52,6 +53,7 @@ static void on_result(enum matcher_result res, int id, const char *peer,
 	}
 
 	str_ncpy(s->peer, peer, sizeof(s->peer));
+	str_ncpy(s->callid, callid, sizeof(s->callid));
 	s->failures = failures;
 }
 
@@ -82,6 +84,7 @@ static void test_calls_are_separate(void **state)
 	feed(cs, call_b, "sip:b@x", "99");
 	assert_string_equal("FM2", s.log);
 	assert_string_equal("sip:b@x", s.peer);
+	assert_string_equal("id-b@x", s.callid);
 	feed(cs, call_a, "sip:a@x", "34");
 	assert_string_equal("FM2M1", s.log);
 	assert_string_equal("sip:a@x", s.peer);

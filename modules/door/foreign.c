@@ -1,0 +1,42 @@
+/**
+ * @file foreign.c  The other door module's DTMF codes, for a matcher
+ *
+ * relay and dryio both judge every digit of a call. A code that opens
+ * something in one module must not count as a wrong code in the other, so
+ * each matcher also holds the other module's codes as MATCHER_FOREIGN:
+ * typed, they clear the digits without a match or a failure. They are
+ * added only while the other module is loaded (its list command exists);
+ * otherwise they are wrong codes like any other.
+ */
+#include "door.h"
+
+
+static int add_keys(struct matcher *m, const char *fmt)
+{
+	const struct conf *conf = conf_cur();
+	char key[32], code[32];
+	unsigned n;
+	int err = 0;
+
+	for (n = 1; n <= DOOR_MAX_INDEX && !err; n++) {
+		(void)re_snprintf(key, sizeof(key), fmt, n);
+		if (conf_get_str(conf, key, code, sizeof(code)))
+			continue;
+		if (door_dtmf_code_valid(code))
+			err = matcher_add(m, code, MATCHER_FOREIGN);
+	}
+
+	return err;
+}
+
+
+/** module: the module filling m ("relay" or "dryio") */
+int door_codes_foreign(struct matcher *m, const char *module)
+{
+	if (!str_cmp(module, "relay") && door_cmd_exists("dryio_list"))
+		return add_keys(m, "dryio_out%u_dtmf");
+	if (!str_cmp(module, "dryio") && door_cmd_exists("relay_list"))
+		return add_keys(m, "relay%u_dtmf");
+
+	return 0;
+}
