@@ -99,6 +99,10 @@ test: deps
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory system
 
+# guessing rate of a redialling sipp attacker, and the guard's effect (~45 s)
+bench-guess: all
+	DOOR_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/guess_rate.py
+
 run: deps
 	$(MAKE) --no-print-directory all
 	@sh share/run.sh $(abspath $(BUILD))
@@ -125,4 +129,4 @@ clean:
 # test-gpio: the GPIO tests on a real kernel in a VM
 include tests/gpio/gpio.mk
 
-.PHONY: all deps unit system test run clean
+.PHONY: all deps unit system test run clean bench-guess

@@ -193,3 +193,17 @@ def test_dryio_settings(tmp_path, procs):
     assert denied and "mallory" in denied[0]["who"]
     call(tmp_path, b, "4711", "alice", caller="alice")
     wait_for(lambda: opened(tmp_path, "out1"), 5, what="alice switches")
+
+
+def test_control_bytes_from_the_peer_are_not_logged(tmp_path, procs):
+    b = start_door(tmp_path)
+    procs.append(b)
+    call(tmp_path, b, "1#", "esc", caller="esc\x1bZx")
+    wait_for(lambda: "wrong code from" in b.log(), 5, what="wrong code line")
+    with open(b.logfile, "rb") as f:
+        raw = f.read()
+    # baresip colours its own warning lines: that escape is not the peer's
+    raw = raw.replace(b"\x1b[31m", b"").replace(b"\x1b[;m", b"")
+    lines = [l for l in raw.split(b"\n") if b"relay:" in l]
+    assert any(b"esc?Zx" in l for l in lines)
+    assert not any(b"\x1b" in l for l in lines)
