@@ -219,6 +219,7 @@ uint64_t guard_wait(const struct guard *g, const char *peer, uint64_t now);
 void guard_fail(struct guard *g, const char *callid, uint32_t nth,
 		const char *peer, uint64_t now);
 void guard_success(struct guard *g, const char *peer);
+void guard_call_start(struct guard *g, const char *callid);
 void guard_tick(struct guard *g, uint64_t now);
 bool guard_next(const struct guard *g, uint64_t *at);
 uint64_t guard_backoff(const struct guard_cfg *cfg, uint32_t n);

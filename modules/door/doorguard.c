@@ -98,6 +98,14 @@ static void addr_note(const struct pl *callid, const struct sa *src)
 	if (!callid->l || callid->l >= sizeof(ar->callid))
 		return;
 
+	/* a reused Call-ID must not inherit the earlier call's count */
+	if (dg.g) {
+		char id[sizeof(ar->callid)];
+
+		(void)pl_strcpy(callid, id, sizeof(id));
+		guard_call_start(dg.g, id);
+	}
+
 	if (list_count(&dg.addrs) >= ADDR_MAX)
 		mem_deref(list_ledata(list_head(&dg.addrs)));
 
@@ -229,7 +237,13 @@ static uint64_t local_wait(const char *callid)
 
 static void local_fail(const char *callid, uint32_t nth)
 {
-	guard_fail(dg.g, callid, nth, addr_of(callid), tmr_jiffies());
+	const char *addr = addr_of(callid);
+
+	/* without the INVITE seen, calls cannot be told apart: no merging */
+	if (!strcmp(addr, "?"))
+		callid = NULL;
+
+	guard_fail(dg.g, callid, nth, addr, tmr_jiffies());
 	tmr_arm();
 }
 
@@ -358,10 +372,33 @@ bool dguard_refused(const char *module, const char *callid,
 }
 
 
-/** The call's nth wrong code (as its matcher counts them) */
+/* How many calls in progress carry this Call-ID (a peer may reuse one) */
+static unsigned calls_with_id(const char *callid)
+{
+	struct le *le, *lc;
+	unsigned n = 0;
+
+	LIST_FOREACH(uag_list(), le) {
+		LIST_FOREACH(ua_calls(le->data), lc) {
+			if (!str_cmp(call_id(lc->data), callid))
+				++n;
+		}
+	}
+
+	return n;
+}
+
+
+/**
+ * The call's nth wrong code (as its matcher counts them). The reports of
+ * relay and dryio for one call are merged by Call-ID; when two calls in
+ * progress share a Call-ID they cannot be, and each report counts.
+ */
 void dguard_fail(const char *callid, uint32_t nth)
 {
 	callid = id_word(callid);
+	if (calls_with_id(callid) != 1)
+		nth = 0;
 
 	if (dg.owner)
 		local_fail(callid, nth);

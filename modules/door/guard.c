@@ -226,8 +226,33 @@ static uint32_t call_new_failures(struct guard *g, const char *callid,
 
 
 /**
+ * A new call with this id began (its INVITE was seen): a call that reuses
+ * the id of an earlier one starts its count from nothing, not from the
+ * earlier call's.
+ */
+void guard_call_start(struct guard *g, const char *callid)
+{
+	struct le *le;
+
+	if (!g || !callid)
+		return;
+
+	LIST_FOREACH(&g->calls, le) {
+		struct callrec *cr = le->data;
+
+		if (!strcmp(cr->id, callid)) {
+			list_unlink(&cr->le);
+			mem_deref(cr);
+			return;
+		}
+	}
+}
+
+
+/**
  * A wrong code: the nth of the call callid (reports from several modules
- * for one call count once). Not counted while the caller is suspended:
+ * for one call count once; callid NULL or nth 0: no merging, the report
+ * counts). Not counted while the caller is suspended:
  * those codes were refused unjudged.
  */
 void guard_fail(struct guard *g, const char *callid, uint32_t nth,

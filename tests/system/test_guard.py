@@ -45,13 +45,17 @@ def start_door(tmp_path, modules=("relay",), extra=None):
     return Baresip(tmp_path, modules=modules, config=cfg).start()
 
 
-def call(tmp_path, b, digits, name, caller="caller", calls=1, ip="127.0.0.1"):
-    """calls > 1: sipp redials that many times, one call after another"""
-    s = Sipp(tmp_path, uac_call(digits, mode="info", caller=caller,
-                                gap_ms=50, lead_ms=100, hold_ms=200),
+def call(tmp_path, b, digits, name, caller="caller", calls=1, ip="127.0.0.1",
+         callid=None):
+    """calls > 1: sipp redials that many times, one call after another;
+    callid: every call uses this Call-ID"""
+    scen = uac_call(digits, mode="info", caller=caller, gap_ms=50,
+                    lead_ms=100, hold_ms=200)
+    s = Sipp(tmp_path, scen,
              f"127.0.0.1:{b.sip_port}", name=name,
              extra_args=["-s", b.user, "-m", str(calls), "-l", "1",
-                         "-i", ip, "-mi", ip])
+                         "-i", ip, "-mi", ip] +
+             (["-cid_str", callid] if callid else []))
     s.start()
     assert s.wait(60) == 0, s.errors()
 
@@ -114,6 +118,16 @@ def test_redialling_guesser_is_suspended(tmp_path, procs):
     no_code_written(tmp_path, b)
 
 
+def test_reused_call_id_does_not_bypass(tmp_path, procs):
+    b = start_door(tmp_path, modules=("relay", "dryio"))
+    procs.append(b)
+    # each call reuses one Call-ID: its count must not merge with the last
+    for i in range(3):
+        call(tmp_path, b, WRONG, f"reuser{i}", callid="same-id@x")
+    sus = results(tmp_path, "suspend")
+    assert len(sus) == 1 and sus[0]["who"] == "127.0.0.1"
+
+
 def test_forged_from_does_not_bypass(tmp_path, procs):
     b = start_door(tmp_path, extra={"relay_dtmf_allow": "monitor"})
     procs.append(b)
@@ -132,8 +146,13 @@ def test_forged_from_does_not_bypass(tmp_path, procs):
 
 
 def test_total_budget_covers_every_address(tmp_path, procs):
-    b = start_door(tmp_path, extra={"door_dtmf_budget_total": "4"})
+    b = start_door(tmp_path, extra={
+        "door_dtmf_budget_total": "4",
+        "relay2_gpio": f"file:{path(tmp_path, 'r2')}", "relay2_dtmf": "4711"})
     procs.append(b)
+    log = b.log()
+    assert "relay2_dtmf: a code of 4 digits can be guessed" in log
+    assert "relay1_dtmf" not in log and "4711" not in log
     call(tmp_path, b, WRONG, "g2", calls=2, ip="127.0.0.2")
     call(tmp_path, b, WRONG, "g3", calls=2, ip="127.0.0.3")
     sus = results(tmp_path, "suspend")

@@ -237,11 +237,21 @@ static void test_reports_of_one_call_count_once(void **state)
 	guard_fail(g, "x", 3, "p", t);
 	assert_string_equal("Sp:30 ", s.log);
 
+	/* a new call reusing the id x counts from nothing again */
+	guard_tick(g, t + 30 * S);
+	guard_call_start(g, "x");
+	guard_call_start(g, "never-seen");
+	guard_call_start(NULL, "x");
+	guard_fail(g, "x", 1, "r", t + 30 * S);
+	guard_fail(g, "x", 2, "r", t + 30 * S);
+	guard_fail(g, "x", 3, "r", t + 30 * S);
+	assert_string_equal("Sp:30 Rp Sr:30 ", s.log);
+
 	/* a report that skips a number counts both */
 	guard_tick(g, t + 30 * S);
 	guard_fail(g, "y", 2, "q", t + 30 * S);
 	guard_fail(g, "z", 0, "q", t + 30 * S);   /* no number: counts */
-	assert_string_equal("Sp:30 Rp Sq:30 ", s.log);
+	assert_string_equal("Sp:30 Rp Sr:30 Sq:30 ", s.log);
 
 	mem_deref(g);
 }

@@ -74,6 +74,30 @@ static void feed(struct matcher *m, const char *digits)
 }
 
 
+/* relay's codes in dryio's matcher and the reverse: no match, no failure */
+static void test_foreign_code_clears_silently(void **state)
+{
+	struct results r;
+	struct matcher *m = make(&r, 0, 2, "135790");
+	(void)state;
+
+	assert_int_equal(0, matcher_add(m, "246801", MATCHER_FOREIGN));
+
+	feed(m, "246801");
+	feed(m, "135790");
+	assert_string_equal("M1", r.log);
+	feed(m, "246801#");          /* the '#' after it submits nothing */
+	feed(m, "135790");
+	assert_string_equal("M1M1", r.log);
+	assert_int_equal(0, matcher_failures(m));
+
+	/* its prefix is a wrong code like any other */
+	feed(m, "2468#");
+	assert_string_equal("M1M1F", r.log);
+	mem_deref(m);
+}
+
+
 static void test_right_code(void **state)
 {
 	struct results r;
@@ -389,6 +413,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_right_code),
+		cmocka_unit_test(test_foreign_code_clears_silently),
 		cmocka_unit_test(test_code_inside_longer_entry),
 		cmocka_unit_test(test_hash_submits),
 		cmocka_unit_test(test_timeout_submits),
