@@ -67,7 +67,7 @@ cat <<EOT
     /relay_list           list the relays and their states
     /relay_open 1         open the door relay (it closes after 3 s)
     /relay_toggle 3       switch the bistable relay
-  Call sip:door@127.0.0.1:5060 and key 1234 to open relay 1.
+  Call sip:door@127.0.0.1:5060 and key 123456 to open relay 1.
   With httpopen:  curl -u admin:demo-only-change-me \
       'http://127.0.0.1:8080/fcgi/OpenDoor?action=OpenDoor&DoorNum=1'
   With dryio:     echo 1 > $gpio/input1   (the exit button opens relay 1)

@@ -91,6 +91,33 @@ static int conf_read(struct guard_cfg *cfg, const struct conf *conf)
 
 /* ---- addresses of calls, from the SIP trace ---- */
 
+static void addrrec_destructor(void *data)
+{
+	struct addrrec *ar = data;
+
+	list_unlink(&ar->le);
+}
+
+
+/* The caller's address as a bucket name; an IPv6 caller by its /64, as
+ * one host can use every address of its network */
+static void addr_print(char *buf, size_t sz, const struct sa *src)
+{
+	uint8_t in6[16];
+	struct sa net;
+
+	if (sa_af(src) != AF_INET6 || sa_is_linklocal(src)) {
+		(void)re_snprintf(buf, sz, "%j", src);
+		return;
+	}
+
+	sa_in6(src, in6);
+	memset(in6 + 8, 0, 8);
+	sa_set_in6(&net, in6, 0);
+	(void)re_snprintf(buf, sz, "%j/64", &net);
+}
+
+
 static void addr_note(const struct pl *callid, const struct sa *src)
 {
 	struct addrrec *ar;
@@ -109,12 +136,12 @@ static void addr_note(const struct pl *callid, const struct sa *src)
 	if (list_count(&dg.addrs) >= ADDR_MAX)
 		mem_deref(list_ledata(list_head(&dg.addrs)));
 
-	ar = mem_zalloc(sizeof(*ar), NULL);
+	ar = mem_zalloc(sizeof(*ar), addrrec_destructor);
 	if (!ar)
 		return;
 
 	(void)pl_strcpy(callid, ar->callid, sizeof(ar->callid));
-	(void)re_snprintf(ar->addr, sizeof(ar->addr), "%j", src);
+	addr_print(ar->addr, sizeof(ar->addr), src);
 	list_append(&dg.addrs, &ar->le, ar);
 }
 
@@ -147,7 +174,7 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 }
 
 
-/* "" when the call id cannot be used; "?" when its INVITE was not seen */
+/* The address a call's INVITE came from; "?" when it was not seen */
 static const char *addr_of(const char *callid)
 {
 	struct le *le;
