@@ -19,6 +19,7 @@
 #include "door.h"
 
 #define ADDR_MAX  256           /* Call-ID -> address records kept */
+#define REFUSED_INTERVAL 10000  /* ms: refused codes summarised, alarmed */
 
 struct addrrec {
 	struct le le;
@@ -33,6 +34,8 @@ static struct {
 	struct tmr tmr;
 	struct list addrs;      /* struct addrrec, oldest first */
 	bool tracing;
+	struct audit_limit *alim;   /* refused codes: first, then a count */
+	uint64_t alarmed;       /* when a refused code last raised an alarm */
 } dg;
 
 
@@ -364,12 +367,15 @@ static uint64_t wait_ms(const char *callid)
 
 /**
  * Whether a code from this call must be refused unjudged: the caller (or
- * every caller) is suspended. Then audits, logs and announces the refusal.
+ * every caller) is suspended. Then audits, logs and announces the refusal:
+ * the first refused code of an interval at once, the others of that
+ * interval as one audit record with their count, so a guesser redialling
+ * through a suspension cannot fill the disk or flood the alarm URL.
  */
 bool dguard_refused(const char *module, const char *callid,
 		    const char *peer)
 {
-	uint64_t ms = wait_ms(id_word(callid));
+	uint64_t ms = wait_ms(id_word(callid)), now = tmr_jiffies();
 	char detail[64];
 
 	if (!ms)
@@ -382,16 +388,24 @@ bool dguard_refused(const char *module, const char *callid,
 				  "suspended, %llu s left",
 				  (unsigned long long)((ms + 999) / 1000));
 
-	warning("%s: DTMF code from %H refused: %s\n", module,
-		door_print_safe, (void *)peer, detail);
 	{
 		const struct audit_rec rec = {
 			.module = module, .action = "code", .source = "dtmf",
 			.who = peer, .result = "locked", .detail = detail,
 		};
 
-		(void)audit_write(&rec);
+		if (audit_refusal(dg.alim, "dtmf-refused", &rec))
+			(void)audit_write(&rec);
 	}
+
+	if (dg.alarmed && now - dg.alarmed < REFUSED_INTERVAL) {
+		debug("%s: DTMF code refused: %s\n", module, detail);
+		return true;
+	}
+
+	dg.alarmed = now;
+	warning("%s: DTMF code from %H refused: %s\n", module,
+		door_print_safe, (void *)peer, detail);
 	door_announce("code_bad", "source", "dtmf", "peer", peer,
 		      "state", "refused", NULL);
 
@@ -464,6 +478,11 @@ int dguard_init(const char *module, const struct conf *conf)
 	int err;
 
 	str_ncpy(dg.module, module, sizeof(dg.module));
+	dg.alarmed = 0;
+
+	err = audit_limit_alloc(&dg.alim, REFUSED_INTERVAL, 64);
+	if (err)
+		return err;
 
 	if (door_cmd_exists("door_guard"))
 		return 0;       /* another door module owns it */
@@ -505,6 +524,8 @@ void dguard_close(void)
 	}
 
 	tmr_cancel(&dg.tmr);
+	audit_limit_flush(dg.alim);
+	dg.alim = mem_deref(dg.alim);
 	dg.g = mem_deref(dg.g);
 	list_flush(&dg.addrs);
 	dg.owner = false;

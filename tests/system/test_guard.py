@@ -97,12 +97,14 @@ def test_redialling_guesser_is_suspended(tmp_path, procs):
     assert sus[0]["result"] == "locked"
     assert "DTMF unlocking suspended for 127.0.0.1" in b.log()
 
-    # the right code is refused while suspended, and says nothing
-    call(tmp_path, b, RELAY_CODE, "right-too-early")
+    # the right code is refused while suspended, and says nothing; the
+    # first refusal is written at once, the next ones summed up later
+    call(tmp_path, b, RELAY_CODE + "#" + RELAY_CODE, "right-too-early")
     assert not opened(tmp_path, "1")
     refused = [r for r in results(tmp_path, "code")
                if r["result"] == "locked" and "suspended" in r["detail"]]
-    assert refused and "caller" in refused[-1]["who"]
+    assert len(refused) == 1 and "caller" in refused[0]["who"]
+    assert b.log().count("DTMF code from") == 1
 
     # the end is audited, then the right code opens again
     wait_for(lambda: results(tmp_path, "resume"), 5, what="resume record")
@@ -115,6 +117,10 @@ def test_redialling_guesser_is_suspended(tmp_path, procs):
     call(tmp_path, b, WRONG, "guesser2", calls=3)
     sus = results(tmp_path, "suspend")
     assert len(sus) == 2 and "3 s" in sus[1]["detail"]
+    b.stop()
+    summary = [r for r in results(tmp_path, "code")
+               if "1 more like it" in r.get("detail", "")]
+    assert len(summary) == 1 and summary[0]["result"] == "locked"
     no_code_written(tmp_path, b)
 
 
