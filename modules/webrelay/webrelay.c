@@ -273,14 +273,16 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 		if (!webpeer_match(wr->peer, peer))
 			continue;
 
-		info("webrelay: unlock for %s: webrelay %u\n", peer, wr->n);
+		info("webrelay: unlock for %H: webrelay %u\n",
+		     door_print_safe, (void *)peer, wr->n);
 		err |= relay_fire(wr, (unsigned)webrelay_first_action(wr),
 				  "call", peer, pf);
 		++fired;
 	}
 
 	if (!fired) {
-		info("webrelay: unlock: no web relay bound to %s\n", peer);
+		info("webrelay: unlock: no web relay bound to %H\n",
+		     door_print_safe, (void *)peer);
 		(void)re_hprintf(pf, "no web relay bound to %s\n", peer);
 	}
 
