@@ -232,3 +232,22 @@ def test_control_bytes_from_the_peer_are_not_logged(tmp_path, procs):
     lines = [l for l in raw.split(b"\n") if b"relay:" in l]
     assert any(b"esc?Zx" in l for l in lines)
     assert not any(b"\x1b" in l for l in lines)
+
+
+def test_suspension_alarm_reaches_webrelay(tmp_path, procs):
+    from httprec import HttpRec
+    srv = HttpRec().start()
+    try:
+        b = start_door(tmp_path, modules=("relay", "webrelay"), extra={
+            "webrelay_on_code_bad": srv.url("/alarm?peer=$peer&state=$state")})
+        procs.append(b)
+        call(tmp_path, b, WRONG, "guesser", calls=3)
+        call(tmp_path, b, RELAY_CODE, "refused")
+        wait_for(lambda: results(tmp_path, "resume"), 5, what="resume")
+        want = ["state=suspended", "state=refused", "state=resumed"]
+        wait_for(lambda: all(any(w in r.target for r in srv.got())
+                             for w in want), 5, what="alarm requests")
+        sus = [r.target for r in srv.got() if "state=suspended" in r.target]
+        assert sus == ["/alarm?peer=127.0.0.1&state=suspended"]
+    finally:
+        srv.stop()
