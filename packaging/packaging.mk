@@ -2,7 +2,8 @@
 #
 #   make install [DESTDIR=...] [PREFIX=/usr]   modules, examples, docs, unit
 #   make uninstall [DESTDIR=...] [PREFIX=/usr] removes them, keeps /etc config
-#   make deb [ARCH=arm64]                      Debian package into $(BUILD)/
+#   make deb [ARCH=arm64]                      Debian package into $(BUILD)/,
+#                                              its build dependencies first
 #   make package-test                          build, install, run, remove
 #
 # PREFIX is /usr because baresip 1.0.0 looks for modules in one directory
@@ -96,6 +97,7 @@ deb:
 	tar -cf - --exclude=__pycache__ $(wildcard $(DEB_TREE) LICENSE) | \
 		tar -xf - -C $(DEB_DIR)/src
 	cp -a packaging/debian $(DEB_DIR)/src/debian
+	bash packaging/build-deps.sh $(ARCH) $(DEB_DIR)/src
 	cd $(DEB_DIR)/src && \
 		DEB_BUILD_OPTIONS="$(strip $(DEB_BUILD_OPTIONS) $(DEB_OPTIONS))" \
 		dpkg-buildpackage -us -uc -b $(DEB_CROSS)
