@@ -126,6 +126,8 @@ clean:
 
 # install, uninstall, deb, package-test
 -include packaging/packaging.mk
+# test-trixie, unit-forky, package-test-trixie: other Debian releases
+-include packaging/roots.mk
 # test-gpio: the GPIO tests on a real kernel in a VM
 include tests/gpio/gpio.mk
 
