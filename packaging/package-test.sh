@@ -15,6 +15,12 @@
 #     qemu-aarch64-static with the arm64 modules, and relay 1 is opened
 #     through httpopen
 #
+#  6. with FOREIGN_DEBS (packages built on another Debian release): each
+#     is refused here, by apt-get and by dpkg, for its baresip-core
+#
+#   package-test.sh                 steps 1-6
+#   package-test.sh refuse DEB...   step 6 only, for these packages
+#
 # Needs root. Installs and removes the package baresip-door on this
 # machine; refuses to start if it is installed already.
 set -euo pipefail
@@ -23,7 +29,10 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
 MAKE=${MAKE:-make}
 PYTHON=${PYTHON:-/usr/bin/python3}
-MODULES=${MODULES:?MODULES: the module names, as the Makefile passes them}
+MODE=${1:-all}
+[ "$MODE" = refuse ] ||
+	MODULES=${MODULES:?MODULES: the module names, as the Makefile passes them}
+FOREIGN_DEBS=${FOREIGN_DEBS:-}
 PKG=baresip-door
 NATIVE=$(dpkg --print-architecture)
 SYSROOT=$BUILD/arm64-sysroot
@@ -95,6 +104,40 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+
+# A package built against another baresip: apt-get refuses it for its
+# baresip-core dependency; dpkg -i unpacks it but cannot configure it
+refuse_foreign() {
+	local deb have out dep
+	have=$(dpkg-query -W -f='${Version}' baresip-core)
+	for deb in "$@"; do
+		deb=$(realpath "$deb")
+		dep=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
+			sed -n 's/^ *\(baresip-core .*\)/\1/p' | paste -sd, -)
+		[ -n "$dep" ] || fail "$deb does not depend on baresip-core"
+		out=$(apt-get install -s -q --no-install-recommends "$deb" 2>&1) &&
+			fail "apt-get accepts $deb ($dep) with baresip-core $have"
+		echo "$out" | has "Depends: baresip-core" ||
+			fail "apt-get refused $deb, not for baresip-core: $out"
+		echo "$out" | grep 'Depends: baresip-core' | sed 's/^ */apt-get: /'
+		ok "apt-get install refuses $deb ($dep; baresip-core $have here)"
+		out=$(dpkg -i "$deb" 2>&1) && fail "dpkg -i installed $deb"
+		echo "$out" | has "depends on baresip-core" ||
+			fail "dpkg -i failed, not for baresip-core: $out"
+		! installed $PKG || fail "dpkg -i left $PKG configured"
+		dpkg -P $PKG > /dev/null
+		! dpkg-query -W $PKG >/dev/null 2>&1 || fail "dpkg -P left $PKG"
+		ok "dpkg -i leaves it unconfigured (depends on $dep), purged"
+	done
+}
+
+if [ "$MODE" = refuse ]; then
+	shift
+	step "6. packages built on another Debian release are refused"
+	refuse_foreign "$@"
+	echo "package-test: $PASSED passed, 0 failed"
+	exit 0
+fi
 
 # ---------------------------------------------------------------------
 step "2. systemd-analyze verify"
@@ -278,16 +321,20 @@ fetch_extract $CORE
 echo "figure: baresip-core:arm64 closure $(echo "$CORE" | wc -l) packages," \
 	"$(du -sm "$DEBS" | cut -f1) MB of .debs, sysroot in $(since "$t") s"
 
-# Merged /usr as on a real bookworm system. Without it, ld.so's first
-# guess /lib/aarch64-linux-gnu/X misses in the sysroot and qemu -L falls
-# back to this host's /lib, where the :arm64 -dev packages put copies.
+# Merged /usr as on a real bookworm or trixie system. Without it, ld.so's
+# first guess /lib/aarch64-linux-gnu/X (or on trixie, whose packages ship
+# nothing in /lib, the interpreter /lib/ld-linux-aarch64.so.1 itself)
+# misses in the sysroot and qemu -L falls back to this host's /lib, where
+# the :arm64 -dev packages put copies.
 usrmerge() {
 	local d
 	for d in lib bin sbin; do
-		[ -d "$SYSROOT/$d" ] && [ ! -L "$SYSROOT/$d" ] || continue
+		[ ! -L "$SYSROOT/$d" ] || continue
 		mkdir -p "$SYSROOT/usr/$d"
-		cp -a "$SYSROOT/$d/." "$SYSROOT/usr/$d/"
-		rm -rf "${SYSROOT:?}/$d"
+		if [ -d "$SYSROOT/$d" ]; then
+			cp -a "$SYSROOT/$d/." "$SYSROOT/usr/$d/"
+			rm -rf "${SYSROOT:?}/$d"
+		fi
 		ln -s "usr/$d" "$SYSROOT/$d"
 	done
 }
@@ -357,6 +404,11 @@ $PYTHON tests/package/run_packaged.py \
 	--maps-under "$SYSROOT $AROOT" ||
 	fail "arm64 baresip with the arm64 modules under qemu"
 ok "arm64 baresip + arm64 modules under qemu: relay 1 opened ($OPEN)"
+
+if [ -n "$FOREIGN_DEBS" ]; then
+	step "6. packages built on another Debian release are refused"
+	refuse_foreign $FOREIGN_DEBS
+fi
 
 echo
 echo "package-test: all passed in $(since "$T0") s"

@@ -4,7 +4,8 @@
 #   make uninstall [DESTDIR=...] [PREFIX=/usr] removes them, keeps /etc config
 #   make deb [ARCH=arm64]                      Debian package into $(BUILD)/,
 #                                              its build dependencies first
-#   make package-test                          build, install, run, remove
+#   make package-test [FOREIGN_DEBS=...]       build, install, run, remove;
+#                                              other releases' are refused
 #
 # PREFIX is /usr because baresip 1.0.0 looks for modules in one directory
 # only, /usr/lib/baresip/modules on Debian. Every module in modules/*/ that
@@ -109,6 +110,7 @@ deb:
 # qemu. See packaging/package-test.sh.
 package-test:
 	BUILD=$(abspath $(BUILD)) MODULES="$(MODULES)" MAKE="$(MAKE)" \
-		PYTHON=$(PYTHON) bash packaging/package-test.sh
+		PYTHON=$(PYTHON) FOREIGN_DEBS="$(FOREIGN_DEBS)" \
+		bash packaging/package-test.sh
 
 .PHONY: install uninstall deb package-test

@@ -25,9 +25,17 @@ test-trixie: root-trixie
 	@$(ROOTS_SH) run trixie $(ROOTS)/trixie \
 		'make --no-print-directory BUILD=build-trixie test'
 
+# Debian 13's package-test, then each release refuses the other's
+# package (this machine's is built first if there is none yet)
+HOST_DEBS = $(abspath $(BUILD))/$(PACKAGE)_*_$(NATIVE_ARCH).deb
 package-test-trixie: root-trixie
+	@ls $(HOST_DEBS) >/dev/null 2>&1 || \
+		$(MAKE) --no-print-directory deb > $(BUILD)/pkgtest-deb-host.log
 	@$(ROOTS_SH) run trixie $(ROOTS)/trixie \
-		'make --no-print-directory BUILD=build-trixie package-test'
+		'make --no-print-directory BUILD=build-trixie package-test \
+		 FOREIGN_DEBS="$$(ls $(HOST_DEBS))"'
+	@bash packaging/package-test.sh refuse \
+		build-trixie/$(PACKAGE)_*_$(NATIVE_ARCH).deb
 
 # Debian testing: the unit tests (gcc and cmocka newer than trixie's)
 unit-forky: root-forky

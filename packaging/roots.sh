@@ -74,6 +74,15 @@ sources_in() {         # ROOT SUITE: the root's apt sources, for now
 }
 sources_out() { : > "$1/etc/apt/sources.list"; }
 
+# Manual pages are left out of the root: some Multi-Arch: same -dev
+# packages of trixie (libpsl-dev, pulled by libcurl4-openssl-dev) carry
+# compressed pages that differ between amd64 and arm64, and dpkg then
+# refuses the arm64 one that the cross build needs
+dpkg_excludes() {
+	local f=$1/etc/dpkg/dpkg.cfg.d/roots-no-man
+	[ -f "$f" ] || echo 'path-exclude=/usr/share/man/*' > "$f"
+}
+
 cmd_make() {
 	local suite=$1 root=$2 t
 	[ -f "$root.stamp" ] && [ -x "$root/usr/bin/make" ] && return 0
@@ -119,6 +128,7 @@ cmd_inside() {
 	mkdir -p "$root$TREE"
 	mount --bind "$TREE" "$root$TREE"; MOUNTS+=("$root$TREE")
 	sources_in "$root" "$suite"
+	dpkg_excludes "$root"
 	# a clean environment: the host's PATH, locale or BUILD must not leak
 	chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
