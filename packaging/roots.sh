@@ -13,7 +13,7 @@
 # Mounts (proc, sys, dev, this tree) live in a private mount namespace:
 # they are unmounted on exit, and vanish with the namespace even if this
 # script is killed, so `rm -rf build` never reaches the host's /dev.
-# Needs root, debootstrap and unshare (util-linux).
+# Needs root and unshare (util-linux); installs debootstrap if missing.
 set -euo pipefail
 
 TREE=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,8 +86,14 @@ dpkg_excludes() {
 cmd_make() {
 	local suite=$1 root=$2 t
 	[ -f "$root.stamp" ] && [ -x "$root/usr/bin/make" ] && return 0
-	command -v debootstrap >/dev/null ||
-		die "debootstrap is missing: apt-get install debootstrap"
+	# as make deps does: install what is missing
+	if ! command -v debootstrap >/dev/null; then
+		echo "roots: installing debootstrap"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends debootstrap ||
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends debootstrap; }
+	fi
 	t=$(date +%s.%N)
 	rm -rf "${root:?}" "$root.stamp"
 	mkdir -p "$(dirname "$root")"
