@@ -74,13 +74,16 @@ sources_in() {         # ROOT SUITE: the root's apt sources, for now
 }
 sources_out() { : > "$1/etc/apt/sources.list"; }
 
-# Manual pages are left out of the root: some Multi-Arch: same -dev
-# packages of trixie (libpsl-dev, pulled by libcurl4-openssl-dev) carry
-# compressed pages that differ between amd64 and arm64, and dpkg then
-# refuses the arm64 one that the cross build needs
+# Library manual pages (section 3) are left out of the root: some
+# Multi-Arch: same -dev packages of trixie (libpsl-dev, pulled by
+# libcurl4-openssl-dev) carry compressed pages that differ between amd64
+# and arm64, and dpkg then refuses the arm64 one that the cross build
+# needs. The others stay: systemd-analyze verify reads the unit's
+# Documentation=man:baresip(1).
 dpkg_excludes() {
-	local f=$1/etc/dpkg/dpkg.cfg.d/roots-no-man
-	[ -f "$f" ] || echo 'path-exclude=/usr/share/man/*' > "$f"
+	echo 'path-exclude=/usr/share/man/man3/*' \
+		> "$1/etc/dpkg/dpkg.cfg.d/roots-no-man3"
+	rm -f "$1/etc/dpkg/dpkg.cfg.d/roots-no-man"
 }
 
 cmd_make() {
