@@ -29,8 +29,8 @@ test-trixie: root-trixie
 # package (this machine's is built first if there is none yet)
 HOST_DEBS = $(abspath $(BUILD))/$(PACKAGE)_*_$(NATIVE_ARCH).deb
 package-test-trixie: root-trixie
-	@ls $(HOST_DEBS) >/dev/null 2>&1 || \
-		$(MAKE) --no-print-directory deb > $(BUILD)/pkgtest-deb-host.log
+	@ls $(HOST_DEBS) >/dev/null 2>&1 || { mkdir -p $(BUILD) && \
+		$(MAKE) --no-print-directory deb > $(BUILD)/pkgtest-deb-host.log; }
 	@$(ROOTS_SH) run trixie $(ROOTS)/trixie \
 		'make --no-print-directory BUILD=build-trixie package-test \
 		 FOREIGN_DEBS="$$(ls $(HOST_DEBS))"'
