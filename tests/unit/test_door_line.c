@@ -328,6 +328,70 @@ static void test_gpiod_bias(void **state)
 }
 
 
+/* line 21 requested alone, read once and released: its logical level */
+static bool pull_read(const struct line_cfg *cfg)
+{
+	struct line *line = NULL;
+	bool on = false;
+
+	assert_int_equal(0, line_open(&line, "gpiochip0:21", cfg, NULL,
+				      NULL));
+	assert_int_equal(0, line_get(line, &on));
+	mem_deref(line);
+
+	return on;
+}
+
+
+/*
+ * What an undriven line reads, as on the kernel's gpio-sim (the test-gpio
+ * lane's chip): its pull, which a requested bias sets and which a line
+ * goes back to when released, output or input
+ */
+static void test_gpiod_pull(void **state)
+{
+	struct line_cfg cfg = in_cfg;
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	bool on = false;
+	(void)state;
+
+	assert_false(pull_read(&in_cfg));     /* nothing pulls it: low */
+
+	/* a pull-up reads high at once, and is no edge */
+	cfg.bias = LINE_BIAS_PULL_UP;
+	assert_int_equal(0, line_open(&line, "gpiochip0:21", &cfg,
+				      on_change, &seen));
+	assert_int_equal(1, gpiod_double_level(21));
+	assert_int_equal(0, line_get(line, &on));
+	assert_true(on);
+	test_run_loop(20);
+	assert_int_equal(0, seen.calls);
+	line = mem_deref(line);
+
+	/* the pull stays after release; bias-disable leaves it */
+	cfg.bias = LINE_BIAS_DISABLE;
+	assert_true(pull_read(&cfg));
+	cfg.bias = LINE_BIAS_PULL_DOWN;
+	assert_false(pull_read(&cfg));
+
+	/* an output drives over the pull, and falls back to it when
+	 * released: high here, pulled up meanwhile */
+	assert_int_equal(0, line_open(&line, "gpiochip0:21", &out_cfg,
+				      NULL, NULL));
+	gpiod_double_drive(21, 1);
+	assert_int_equal(0, gpiod_double_level(21));
+	assert_int_equal(0, line_set(line, true));
+	assert_int_equal(0, line_set(line, false));
+	assert_int_equal(0, gpiod_double_level(21));
+	line = mem_deref(line);
+	assert_true(pull_read(&in_cfg));
+
+	gpiod_double_drive(21, 0);
+	assert_all_free();
+}
+
+
 /* names and labels are searched on every chip, not only the first */
 static void test_gpiod_other_chip(void **state)
 {
@@ -808,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_gpiod_input_edges),
 		cmocka_unit_test(test_gpiod_input_active_low),
 		cmocka_unit_test(test_gpiod_bias),
+		cmocka_unit_test(test_gpiod_pull),
 		cmocka_unit_test(test_gpiod_other_chip),
 		cmocka_unit_test(test_gpiod_errors),
 		cmocka_unit_test(test_gpiod_error_words),

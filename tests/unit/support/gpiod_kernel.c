@@ -6,6 +6,15 @@
  * active-low line inverts them), flags the kernel refuses are refused, and
  * each edge is one event read from a descriptor, so line.c's fd_listen
  * path runs for real in libre's loop.
+ *
+ * Levels follow gpio-sim, the kernel's simulated chip the test-gpio lane
+ * runs on: each line has a pull (pull-down unless set), the level of the
+ * line whenever no consumer drives it. The outside world sets it (the
+ * `pull` attribute, gpiod_double_drive() here), and so does a consumer
+ * requesting bias pull-up or pull-down; a released line, output or input,
+ * goes back to its pull. On a real pin what an undriven or released line
+ * reads depends on the board (its resistors, the pin controller's bias):
+ * the double models gpio-sim, where it is defined.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +43,7 @@ struct kline {
 	int flags;
 	char consumer[32];
 	int level;            /* physical */
+	int pull;             /* physical level when nobody drives it */
 	int pipe[2];          /* the request's events: one byte per edge */
 };
 
@@ -169,8 +179,18 @@ int kline_request(int chip, unsigned offset, int flags,
 		sizeof(k->consumer) - 1);
 	k->requested = true;
 	k->flags = flags;
+
+	/* gpio-sim takes a requested pull as its own (bias-disable it does
+	 * not support: the pull stays), before any edge detection starts */
+	if (flags & GPIOD_DOUBLE_PULL_UP)
+		k->pull = 1;
+	else if (flags & GPIOD_DOUBLE_PULL_DOWN)
+		k->pull = 0;
+
 	if (flags & GPIOD_DOUBLE_OUTPUT)
 		k->level = (value != 0) != active_low(k);
+	else
+		k->level = k->pull;
 
 	return k->pipe[0];
 }
@@ -187,12 +207,11 @@ void kline_release(int chip, unsigned offset)
 	if (k->pipe[1] >= 0)
 		(void)close(k->pipe[1]);
 
-	/* an input keeps its level (the outside world drives it);
-	 * a released output floats back to low */
+	/* nobody drives it now: back to its pull, as in gpio-sim (which
+	 * keeps a pull the consumer requested) */
 	k->pipe[0] = k->pipe[1] = -1;
 	k->requested = false;
-	if (k->flags & GPIOD_DOUBLE_OUTPUT)
-		k->level = 0;
+	k->level = k->pull;
 	k->flags = 0;
 	k->consumer[0] = '\0';
 }
@@ -263,7 +282,11 @@ int gpiod_double_level(unsigned i)
 }
 
 
-/** The outside world drives an input to a physical level */
+/**
+ * The outside world pulls a line to a physical level (gpio-sim's `pull`):
+ * an input or free line takes it, an output keeps what its consumer
+ * drives and takes it once released
+ */
 void gpiod_double_drive(unsigned i, int level)
 {
 	struct kline *k = kline_at(i);
@@ -272,14 +295,11 @@ void gpiod_double_drive(unsigned i, int level)
 	if (!k)
 		return;
 
-	level = level != 0;
-	if ((k->flags & GPIOD_DOUBLE_OUTPUT) || level == k->level) {
-		if (!(k->flags & GPIOD_DOUBLE_OUTPUT))
-			k->level = level;
+	k->pull = level != 0;
+	if ((k->flags & GPIOD_DOUBLE_OUTPUT) || k->pull == k->level)
 		return;
-	}
 
-	k->level = level;
+	k->level = k->pull;
 	if (!(k->flags & GPIOD_DOUBLE_BOTH_EDGES) || k->pipe[1] < 0)
 		return;
 

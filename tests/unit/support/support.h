@@ -50,7 +50,7 @@ enum gpiod_double_flag {
 };
 
 int  gpiod_double_level(unsigned line);           /* physical, -1 if free */
-void gpiod_double_drive(unsigned line, int level); /* input edge */
+void gpiod_double_drive(unsigned line, int level); /* its pull: edge */
 int  gpiod_double_flags(unsigned line);
 const char *gpiod_double_consumer(unsigned line);
 bool gpiod_double_requested(unsigned line);
