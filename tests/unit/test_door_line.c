@@ -525,9 +525,12 @@ static void test_gpiod_input_drain(void **state)
 	assert_int_equal(0, line_open(&line, "gpiochip0:14", &in_cfg,
 				      on_change, &seen));
 
+	/* 41 edges, ending high: the kernel queues 16 of them (uAPI v1
+	 * the first 16, ending low; v2 the last 16), so only the level
+	 * read after the events tells where the line ended */
 	for (i = 0; i < 41; i++)
 		gpiod_double_drive(14, !(i & 1));
-	assert_int_equal(41, gpiod_double_pending(14));
+	assert_int_equal(16, gpiod_double_pending(14));
 
 	test_run_loop(50);
 	assert_int_equal(0, gpiod_double_pending(14));

@@ -17,6 +17,8 @@
 
 #define EVENTS_MAX 16        /* libgpiod 1.x reads at most 16 at once */
 
+const int kuapi = 1;         /* libgpiod 1.x speaks the kernel's uAPI v1 */
+
 struct gpiod_line {
 	struct gpiod_chip *chip;
 	unsigned offset;

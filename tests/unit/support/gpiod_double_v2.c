@@ -24,6 +24,8 @@
 #define CONFIG_MAX 64        /* lines in one request (GPIO_V2_LINES_MAX) */
 #define BUFFER_MAX (CONFIG_MAX * 16)
 
+const int kuapi = 2;         /* libgpiod 2.x speaks the kernel's uAPI v2 */
+
 struct gpiod_chip {
 	int index;
 };

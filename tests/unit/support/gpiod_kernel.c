@@ -5,7 +5,9 @@
  * line is busy for every other request, values and edges are logical (an
  * active-low line inverts them), flags the kernel refuses are refused, and
  * each edge is one event read from a descriptor, so line.c's fd_listen
- * path runs for real in libre's loop.
+ * path runs for real in libre's loop. As in the kernel, a request queues
+ * at most 16 events (the uAPI v1 queue; uAPI v2's default for one line):
+ * a burst beyond that loses events, the newest in v1, the oldest in v2.
  *
  * Levels follow gpio-sim, the kernel's simulated chip the test-gpio lane
  * runs on: each line has a pull (pull-down unless set), the level of the
@@ -27,6 +29,7 @@
 #include "gpiod_kernel.h"
 
 #define CHIP_MAX 32                     /* index = chip * 32 + offset */
+#define KEVENTS  16                     /* a one-line request's queue */
 
 static const struct {
 	const char *name;
@@ -290,6 +293,7 @@ int gpiod_double_level(unsigned i)
 void gpiod_double_drive(unsigned i, int level)
 {
 	struct kline *k = kline_at(i);
+	int queued = 0;
 	char type;
 
 	if (!k)
@@ -303,8 +307,18 @@ void gpiod_double_drive(unsigned i, int level)
 	if (!(k->flags & GPIOD_DOUBLE_BOTH_EDGES) || k->pipe[1] < 0)
 		return;
 
+	/* a full queue: uAPI v1 drops this event, uAPI v2 the oldest */
+	if (ioctl(k->pipe[0], FIONREAD, &queued))
+		abort();
+	if (queued >= KEVENTS) {
+		if (kuapi == 1)
+			return;
+		if (read(k->pipe[0], &type, 1) != 1)
+			abort();
+	}
+
 	/* edges are logical, as the kernel reports them */
-	type = (level == 1) != active_low(k) ? 'R' : 'F';
+	type = (k->level == 1) != active_low(k) ? 'R' : 'F';
 	if (write(k->pipe[1], &type, 1) != 1)
 		abort();
 }

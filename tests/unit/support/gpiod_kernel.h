@@ -14,6 +14,13 @@
 
 #define KCHIPS 2
 
+/*
+ * The GPIO uAPI the API double on top speaks (libgpiod 1.x: 1, 2.x: 2),
+ * defined by it: a request's event queue holds 16 events, and when it is
+ * full uAPI v1 drops the new event, uAPI v2 the oldest.
+ */
+extern const int kuapi;
+
 int  kchip_find(const char *name);            /* "gpiochip1": 1, else -1 */
 int  kchip_by_label(const char *label);
 const char *kchip_name(int chip);
