@@ -149,7 +149,8 @@ static void nonce_prf(const struct hauth *ha, char tag, const uint8_t *salt,
 	buf[n++] = (uint8_t)tag;
 	memcpy(buf + n, salt, SALT_SIZE);
 	n += SALT_SIZE;
-	memcpy(buf + n, data, dlen);
+	if (dlen)                /* data is NULL for the pad */
+		memcpy(buf + n, data, dlen);
 	n += dlen;
 	memcpy(buf + n, ha->realm, rlen);
 	n += rlen;
