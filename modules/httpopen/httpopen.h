@@ -133,6 +133,7 @@ int  hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 		   const char *cert, const struct netlist *allow,
 		   hserver_req_h *reqh, hserver_refuse_h *refh, void *arg);
 const struct sa *hconn_peer(const struct hconn *c);
+bool hconn_keep(struct hconn *c);
 int  hconn_reply(struct hconn *c, uint16_t scode, const char *reason,
 		 const char *fmt, ...);
 
@@ -175,6 +176,7 @@ struct reply {
 	bool stale;
 	uint32_t retry_after;     /* seconds, for 429 */
 	uint64_t now;             /* seconds, monotonic, for the nonce */
+	bool keep;                /* the connection stays open after it */
 };
 
 int  reply_send(struct hconn *conn, const struct reply *r);

@@ -98,11 +98,12 @@ int reply_send(struct hconn *conn, const struct reply *r)
 			 r->reason ? r->reason : reply_reason(r->scode),
 			 "Content-Type: application/json\r\n"
 			 "Cache-Control: no-store\r\n"
-			 "Connection: close\r\n"
+			 "Connection: %s\r\n"
 			 "%b"
 			 "Content-Length: %zu\r\n"
 			 "\r\n"
 			 "%b",
+			 r->keep ? "keep-alive" : "close",
 			 hdrs->buf, hdrs->end,
 			 body->end,
 			 body->buf, body->end);

@@ -41,6 +41,8 @@ struct req {
 	char relay[12];
 	const char *action;
 	bool audit;
+	bool authed;              /* credentials checked and right */
+	bool status;              /* a status request, nothing switched */
 };
 
 
@@ -195,6 +197,7 @@ static bool authenticate(struct req *rq, const struct http_msg *msg,
 
 	case HAUTH_OK:
 		lockout_success(ho->lockout, peer);
+		rq->authed = true;
 		return true;
 
 	case HAUTH_STALE:
@@ -441,6 +444,7 @@ static void handle(struct req *rq, const struct http_msg *msg,
 
 	case EP_STATUS:
 	default:
+		rq->status = true;
 		handle_status(rq);
 		break;
 	}
@@ -532,6 +536,11 @@ void request_handler(struct hconn *conn, const struct http_msg *msg,
 		rq.rep.error = NULL;
 	else
 		mbuf_rewind(rq.body);
+
+	/* an API client polling the status may keep its connection; one
+	 * that opened a door, failed or sent no credentials may not */
+	if (rq.rep.scode == 200 && rq.status && rq.authed)
+		rq.rep.keep = hconn_keep(conn);
 
 	if (rq.rep.scode == 200 && rq.audit)
 		info("httpopen: %s %s by %s\n", rq.action, rq.relay, rq.who);

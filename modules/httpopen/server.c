@@ -16,7 +16,12 @@
  *   oldest one of the client holding the most, so a client with fewer
  *   always gets in, however many addresses a flood comes from;
  * - a request must be complete within REQUEST_MS of the connect, and its
- *   headers within BUF_MAX bytes; the connection closes after one answer.
+ *   headers within BUF_MAX bytes; the connection closes after the answer,
+ *   unless the request handler keeps it (hconn_keep: a status answer to an
+ *   authenticated client that asked for keep-alive). A kept connection
+ *   serves at most KEEP_MAX requests and waits KEEP_IDLE_MS for the next
+ *   complete one; it still counts against PER_CLIENT and TOTAL, so an
+ *   idle one is the first to make room.
  *
  * So httpopen never holds more than TOTAL + REFUSED_MAX descriptors,
  * whatever arrives; the listen backlog is 128 (libre's http_listen uses 5).
@@ -32,6 +37,8 @@ enum {
 	TOTAL       = 64,
 	REFUSED_MAX = 16,
 	REQUEST_MS  = 3000,
+	KEEP_MAX    = 100,
+	KEEP_IDLE_MS = 5000,
 	REFUSED_MS  = 1000,
 	BUF_MAX     = 65536,
 	BACKLOG     = 128,
@@ -60,6 +67,9 @@ struct hconn {
 	struct tls_conn *sc;
 	struct mbuf *mb;
 	size_t scanned;          /* bytes searched for the end of headers */
+	uint32_t served;         /* requests answered on this connection */
+	bool wants_keep;         /* the current request asked for it */
+	bool keep;               /* ...and its answer keeps the connection */
 	struct hserver *srv;
 };
 
@@ -130,13 +140,72 @@ static bool headers_complete(struct hconn *c)
 }
 
 
+/* HTTP/1.1 keeps unless "Connection: close"; 1.0 only if it asks */
+static bool asks_keep(const struct http_msg *msg)
+{
+	if (http_msg_hdr_has_value(msg, HTTP_HDR_CONNECTION, "close"))
+		return false;
+	if (!pl_strcmp(&msg->ver, "1.1"))
+		return true;
+
+	return http_msg_hdr_has_value(msg, HTTP_HDR_CONNECTION, "keep-alive");
+}
+
+
+/* Answer each complete request in the buffer; false when c is gone */
+static bool process(struct hconn *c)
+{
+	struct hserver *srv = c->srv;
+
+	while (headers_complete(c)) {
+		struct http_msg *msg = NULL;
+		size_t rest;
+		int err;
+
+		c->mb->pos = 0;
+		err = http_msg_decode(&msg, c->mb, true);
+		if (err == ENODATA) {
+			/* blank lines before the request line: the end of
+			 * the headers is still to come, in bytes not
+			 * searched yet */
+			c->scanned = c->mb->end;
+			return true;
+		}
+		if (err) {
+			debug("httpopen: %J: not an HTTP request, closed\n",
+			      &c->peer);
+			mem_deref(c);
+			return false;
+		}
+
+		tmr_cancel(&c->tmr);
+		c->wants_keep = asks_keep(msg);
+		c->keep = false;
+		srv->reqh(c, msg, srv->arg);
+		mem_deref(msg);
+
+		if (!c->keep) {
+			mem_deref(c);
+			return false;
+		}
+
+		/* kept: what follows the request is the next one */
+		rest = mbuf_get_left(c->mb);
+		memmove(c->mb->buf, mbuf_buf(c->mb), rest);
+		c->mb->end = rest;
+		c->mb->pos = 0;
+		c->scanned = 0;
+		tmr_start(&c->tmr, KEEP_IDLE_MS, timeout_handler, c);
+	}
+
+	return true;
+}
+
+
 static void recv_handler(struct mbuf *mb, void *arg)
 {
 	struct hconn *c = arg;
-	struct hserver *srv = c->srv;
-	struct http_msg *msg = NULL;
 	size_t len = mbuf_get_left(mb);
-	int err;
 
 	if (c->mb->end + len > BUF_MAX) {
 		debug("httpopen: %J: request over %u bytes, closed\n",
@@ -151,30 +220,7 @@ static void recv_handler(struct mbuf *mb, void *arg)
 		return;
 	}
 
-	if (!headers_complete(c))
-		return;
-
-	c->mb->pos = 0;
-	err = http_msg_decode(&msg, c->mb, true);
-	if (err == ENODATA) {
-		/* blank lines before the request line: the end of the
-		 * headers is still to come, in bytes not searched yet */
-		c->scanned = c->mb->end;
-		return;
-	}
-	if (err) {
-		debug("httpopen: %J: not an HTTP request, closed\n",
-		      &c->peer);
-		mem_deref(c);
-		return;
-	}
-
-	tmr_cancel(&c->tmr);
-	srv->reqh(c, msg, srv->arg);
-	mem_deref(msg);
-
-	/* one answer per connection */
-	mem_deref(c);
+	(void)process(c);
 }
 
 
@@ -456,6 +502,22 @@ int hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 const struct sa *hconn_peer(const struct hconn *c)
 {
 	return c ? &c->peer : NULL;
+}
+
+
+/**
+ * Keep the connection after this answer, if its client asked for that
+ * and it has served fewer than KEEP_MAX requests. Call before replying:
+ * the answer's Connection header says what this returns.
+ */
+bool hconn_keep(struct hconn *c)
+{
+	if (!c || !c->wants_keep || c->served + 1 >= KEEP_MAX)
+		return false;
+
+	++c->served;
+	c->keep = true;
+	return true;
 }
 
 

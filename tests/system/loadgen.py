@@ -35,7 +35,13 @@ def raise_nofile(n):
 
 
 def exchange(port, source, data, timeout=5):
-    """One request on a new connection; (status, headers text)."""
+    """One request on a new connection; (status, headers text). The
+    answer is read to the end of the connection, so the request says
+    Connection: close (an authenticated status request would otherwise
+    keep it open)."""
+    line, rest = data.split(b"\r\n", 1)
+    if b"\r\nconnection:" not in data.lower():
+        data = line + b"\r\nConnection: close\r\n" + rest
     with socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                   source_address=(source, 0)) as s:
         s.sendall(data)

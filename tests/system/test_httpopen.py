@@ -947,3 +947,142 @@ def test_config_too_large_refuses_to_load(tmp_path):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
     finally:
         assert b.stop() == 0
+
+
+# ---- keep-alive for API clients ----
+
+class KeepConn:
+    """One raw HTTP/1.1 connection, read one answer at a time."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+
+    def send(self, target, headers=None, version="1.1"):
+        lines = [f"GET {target} HTTP/{version}", "Host: door"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def answer(self):
+        """(status, headers dict with lower-case names, body)."""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            assert chunk, "closed before an answer"
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        hdrs = {k.lower(): v.strip() for k, v in
+                (ln.split(":", 1) for ln in lines[1:])}
+        n = int(hdrs["content-length"])
+        while len(self.buf) < n:
+            chunk = self.s.recv(65536)
+            assert chunk, "closed inside a body"
+            self.buf += chunk
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return int(lines[0][9:12]), hdrs, body
+
+    def closed(self, timeout):
+        """True when the server closes within timeout (nothing more
+        arrives before its end)."""
+        self.s.settimeout(timeout)
+        try:
+            return self.s.recv(100) == b"" and not self.buf
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.s.close()
+
+
+STATUS = "/api/relay/status"
+
+
+def test_keepalive_status_reuses_connection(door):
+    c = KeepConn(door.port)
+    try:
+        for _ in range(3):
+            c.send(STATUS, basic())
+            status, hdrs, body = c.answer()
+            assert status == 200 and hdrs["connection"] == "keep-alive"
+            assert json.loads(body)["success"] is True
+        # two requests in one segment: both answered, in order
+        c.send(STATUS, basic())
+        c.send(STATUS, basic())
+        assert c.answer()[0] == 200 and c.answer()[0] == 200
+        assert not c.closed(0.3)
+    finally:
+        c.close()
+
+
+def test_keepalive_closed_after_open(door):
+    c = KeepConn(door.port)
+    try:
+        c.send(STATUS, basic())
+        assert c.answer()[1]["connection"] == "keep-alive"
+
+        def open_door():
+            c.send(OPEN1, basic())
+            return c.answer()
+        status, hdrs, _ = opened_once(door, open_door)
+        assert status == 200 and hdrs["connection"] == "close"
+        assert c.closed(3)
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("headers,version", [
+    ({}, "1.1"),                                   # no credentials: 401
+    ({"Connection": "close", **basic()}, "1.1"),   # client says close
+    (basic(), "1.0"),                              # 1.0 without keep-alive
+    ({**basic(USER, "wrong")}, "1.1"),             # wrong credentials
+])
+def test_keepalive_only_when_asked_and_authenticated(door, headers,
+                                                     version):
+    c = KeepConn(door.port)
+    try:
+        c.send(STATUS, headers, version)
+        status, hdrs, _ = c.answer()
+        assert hdrs["connection"] == "close", (status, hdrs)
+        assert c.closed(3)
+    finally:
+        c.close()
+
+
+def test_keepalive_http10_asking(door):
+    c = KeepConn(door.port)
+    try:
+        c.send(STATUS, {"Connection": "keep-alive", **basic()}, "1.0")
+        assert c.answer()[1]["connection"] == "keep-alive"
+        assert not c.closed(0.3)
+    finally:
+        c.close()
+
+
+def test_keepalive_idle_timeout_closes(door):
+    c = KeepConn(door.port)
+    try:
+        c.send(STATUS, basic())
+        assert c.answer()[1]["connection"] == "keep-alive"
+        t0 = time.monotonic()
+        assert c.closed(10), "idle kept connection not closed"
+        idle = time.monotonic() - t0
+        assert idle >= 4.5, idle         # 5 s of idle time are granted
+    finally:
+        c.close()
+
+
+def test_keepalive_request_cap_closes(door):
+    c = KeepConn(door.port)
+    try:
+        kept = 0
+        for i in range(100):
+            c.send(STATUS, basic())
+            status, hdrs, _ = c.answer()
+            assert status == 200
+            if hdrs["connection"] == "close":
+                break
+            kept += 1
+        assert kept == 99 and i == 99    # the 100th answer closes
+        assert c.closed(3)
+    finally:
+        c.close()
