@@ -5,6 +5,7 @@
 #   make run     start baresip with the modules and a demo config
 #   make test    unit tests (cmocka), then system tests (pytest, real baresip)
 #   make test-gpio  GPIO tests on a real kernel's gpio-sim, in qemu
+#   make bench   httpopen beside nginx, one table (tests/bench/bench.mk)
 #   make fuzz    libFuzzer targets (tests/fuzz/fuzz.mk); make fuzz-run runs them
 
 BUILD    ?= build
@@ -25,6 +26,7 @@ MODULES  := $(sort $(patsubst modules/%/module.mk,%,\
 UNIT_TESTS :=
 include $(wildcard modules/*/module.mk)
 include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # HAVE_STDBOOL_H: without it libre's re_types.h defines bool as signed
