@@ -133,6 +133,18 @@ def door(d, modules, lines):
     return b, port
 
 
+def idle_figures(d, modules, lines):
+    """A fresh baresip with these modules, left idle: (RSS KiB, RSS per
+    mapped file, wakeups in 10 s)."""
+    b, _ = door(d, modules, lines)
+    try:
+        time.sleep(1)
+        return (rss_kib(b.proc.pid), rss_by_file(b.proc.pid),
+                wakeups(b.proc.pid))
+    finally:
+        b.stop()
+
+
 def main():
     if not shutil.which("nginx") and not os.path.exists("/usr/sbin/nginx"):
         sys.exit("bench: nginx missing (make deps)")
@@ -159,26 +171,12 @@ def main():
             b.stop()
             ng.terminate()
             ng.wait(10)
-        bare, _ = door(d, (), lines)
-        try:
-            time.sleep(1)
-            without = rss_kib(bare.proc.pid)
-            bare_files = rss_by_file(bare.proc.pid)
-            bare_wake = wakeups(bare.proc.pid)
-        finally:
-            bare.stop()
+        without, bare_files, bare_wake = idle_figures(d, (), lines)
         rows.append(("baresip RSS, relay+httpopen", f"{with_mods} KiB",
                      f"without {without} KiB",
                      f"+{with_mods - without} KiB"))
-        four = ("relay", "httpopen", "webrelay", "dryio")
-        allm, _ = door(d, four, lines)
-        try:
-            time.sleep(1)
-            all_rss = rss_kib(allm.proc.pid)
-            all_files = rss_by_file(allm.proc.pid)
-            all_wake = wakeups(allm.proc.pid)
-        finally:
-            allm.stop()
+        all_rss, all_files, all_wake = idle_figures(
+            d, ("relay", "httpopen", "webrelay", "dryio"), lines)
         rows.append(("baresip RSS, all four modules", f"{all_rss} KiB",
                      f"without {without} KiB",
                      f"+{all_rss - without} KiB"))
