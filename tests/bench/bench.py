@@ -147,7 +147,7 @@ def idle_figures(d, modules, lines):
 
 def main():
     if not shutil.which("nginx") and not os.path.exists("/usr/sbin/nginx"):
-        sys.exit("bench: nginx missing (make deps)")
+        sys.exit("bench: nginx missing (make bench installs it)")
     rows = []
     with tempfile.TemporaryDirectory() as d, \
             tempfile.TemporaryDirectory(dir="/dev/shm") as lines:
