@@ -2,8 +2,8 @@
  * @file fuzz_codeset.c  DTMF codes across interleaved calls
  *
  * Input: the caller allowlist on the first line, then pairs of bytes:
- * which of four calls (low bits; bit 7 closes it) and the digit. Calls
- * are only keys to the code set, never read. A refused caller is
+ * which of four calls (low bits; bit 7 closes it, bit 6 sweeps it away
+ * as if baresip had freed it) and the digit. A refused caller is
  * reported once per call and never matches; a match is always one of
  * the configured codes.
  */
@@ -21,13 +21,9 @@ struct state {
 };
 
 
-/* four distinct addresses standing for calls: the set only compares them */
-static const struct call *call_key(int i)
-{
-	static const char calls[4];
-
-	return (const struct call *)(const void *)&calls[i];
-}
+static const char *ids[4] = {
+	"a84b4c76e66710@pc33", "a84b4c76e66710@pc34", "x", "",
+};
 
 
 static int fill(struct matcher *m, void *arg)
@@ -49,6 +45,16 @@ static void handler(enum matcher_result res, int id, const char *peer,
 		FUZZ_CHECK(++st->refused[st->cur] == 1);
 	if (res == MATCHER_MATCH)
 		FUZZ_CHECK(id >= 1 && id <= 3 && !st->refused[st->cur]);
+}
+
+
+/* the sweep finds every call but the current one */
+static bool alive(const char *id, const char *peer, void *arg)
+{
+	const struct state *st = arg;
+
+	(void)peer;
+	return strcmp(id, ids[st->cur]) != 0;
 }
 
 
@@ -74,11 +80,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		st.cur = op & 3;
 		if (op & 0x80) {
-			codeset_call_closed(cs, call_key(st.cur));
+			codeset_call_closed(cs, ids[st.cur], peers[st.cur]);
 			st.refused[st.cur] = 0;
 			continue;
 		}
-		codeset_feed(cs, call_key(st.cur), peers[st.cur], ops.p[i + 1]);
+		if (op & 0x40) {
+			(void)codeset_sweep(cs, alive, &st);
+			st.refused[st.cur] = 0;
+			continue;
+		}
+		codeset_feed(cs, ids[st.cur], peers[st.cur], ops.p[i + 1]);
 	}
 
  out:
