@@ -35,12 +35,13 @@ static int fill(struct matcher *m, void *arg)
 
 
 static void handler(enum matcher_result res, int id, const char *peer,
-		    uint32_t failures, void *arg)
+		    const char *callid, uint32_t failures, void *arg)
 {
 	struct state *st = arg;
 
 	(void)failures;
 	FUZZ_CHECK(!strcmp(peer, peers[st->cur]));
+	FUZZ_CHECK(!strcmp(callid, ids[st->cur]));
 	if (res == MATCHER_REFUSED)
 		FUZZ_CHECK(++st->refused[st->cur] == 1);
 	if (res == MATCHER_MATCH)
