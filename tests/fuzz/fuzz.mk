@@ -8,7 +8,8 @@
 # mixes with the modules' gcc objects. The corpus a run grows is kept
 # there too; the seeds in the tree stay as they are.
 
-DEPS += clang libclang-rt-dev
+# installed by make fuzz itself, so the other lanes and roots go without
+FUZZ_DEPS := clang libclang-rt-dev
 
 FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_CC      ?= clang
@@ -52,7 +53,10 @@ $$(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/support.c \
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
 
-fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEPS="$(FUZZ_DEPS)"
+
+fuzz: fuzz-deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 # each target for FUZZ_SECONDS from its seeds; any crash, leak, sanitizer
 # report or model disagreement fails the run and leaves its input in
@@ -74,4 +78,4 @@ fuzz-run: fuzz
 		fi; \
 	done; echo "fuzz: $$pass passed, $$fail failed"; exit $$fail
 
-.PHONY: fuzz fuzz-run
+.PHONY: fuzz fuzz-deps fuzz-run
