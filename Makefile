@@ -25,8 +25,8 @@ MODULES  := $(sort $(patsubst modules/%/module.mk,%,\
 		$(wildcard modules/*/module.mk)))
 UNIT_TESTS :=
 include $(wildcard modules/*/module.mk)
-include tests/fuzz/fuzz.mk
-include tests/bench/bench.mk
+-include tests/fuzz/fuzz.mk
+-include tests/bench/bench.mk
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # HAVE_STDBOOL_H: without it libre's re_types.h defines bool as signed
@@ -133,6 +133,6 @@ clean:
 # test-trixie, unit-forky, package-test-trixie: other Debian releases
 -include packaging/roots.mk
 # test-gpio: the GPIO tests on a real kernel in a VM
-include tests/gpio/gpio.mk
+-include tests/gpio/gpio.mk
 
 .PHONY: all deps unit system test run clean bench-guess
