@@ -337,6 +337,75 @@ const char *door_phase_name(unsigned phase);
 
 
 /*
+ * Outputs (drive.c): one output line and why it is on. The reason decides
+ * what switches it off again: a pulse's hold timer, drive_off(), the end
+ * of the call phase it follows, or the end of its schedule. A switch-off
+ * the line refuses (a full disk, no descriptors left) is tried again every
+ * DRIVE_RETRY_MS until the line takes it: an output is never left on
+ * because one write failed. The change handler runs for every real change,
+ * so the owning module audits and announces it.
+ */
+enum drive_reason {
+	DRIVE_OFF = 0,
+	DRIVE_PULSE,       /* on until its hold timer ends */
+	DRIVE_LATCHED,     /* on until switched off */
+	DRIVE_CALL,        /* on while one of its call phases lasts */
+	DRIVE_SCHEDULE,    /* on until its schedule ends (hook: no schedules
+			    * yet; whoever adds them calls drive_off) */
+};
+
+enum { DRIVE_RETRY_MS = 1000 };
+
+struct drive_cfg {
+	const char *name;      /* in log lines, "relay 1", "dryio: out2" */
+	unsigned phase;        /* DOOR_PHASE_* mask drive_follow() uses */
+	uint32_t retry_ms;     /* 0: DRIVE_RETRY_MS */
+};
+
+struct drive;
+
+/** A real change; source: who caused it ("timer", "call", "retry"...) */
+typedef void (drive_change_h)(bool on, enum drive_reason reason,
+			      const char *source, const char *who,
+			      void *arg);
+
+int  drive_alloc(struct drive **dp, struct line *line,
+		 const struct drive_cfg *cfg, drive_change_h *changeh,
+		 void *arg);
+int  drive_on(struct drive *d, enum drive_reason reason, uint32_t hold_ms,
+	      const char *source, const char *who);
+int  drive_off(struct drive *d, const char *source, const char *who);
+void drive_follow(struct drive *d, unsigned phases);
+void drive_close(struct drive *d);
+enum drive_reason drive_reason(const struct drive *d);
+bool drive_is_on(const struct drive *d);
+bool drive_off_pending(const struct drive *d);
+const char *drive_spec(const struct drive *d);
+const char *drive_reason_name(enum drive_reason reason);
+
+/* driveconf.c: PREFIXn_gpio, _active_low, _name, _hold, _<phase_key> */
+struct drive_keys {
+	const char *module;     /* "relay": log lines start with it */
+	const char *prefix;     /* "relay", "dryio_out" */
+	const char *phase_key;  /* "event", "call" */
+	const char *name;       /* default name, before N: "Relay" */
+};
+
+struct drive_conf {
+	char spec[256];
+	char name[64];
+	bool active_low;
+	uint32_t hold_ms;       /* 5 s unless set */
+	unsigned phase;
+};
+
+int  drive_conf_line(struct drive_conf *dc, const struct conf *conf,
+		     const char *prefix, unsigned n);
+int  drive_conf_read(struct drive_conf *dc, const struct conf *conf,
+		     const struct drive_keys *keys, unsigned n);
+
+
+/*
  * Calling other modules (cmd.c), through baresip's long commands.
  */
 bool door_cmd_exists(const char *name);

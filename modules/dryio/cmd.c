@@ -44,8 +44,8 @@ static int print_output(struct re_printf *pf, const struct output *o)
 	int err;
 
 	err = re_hprintf(pf, "out%u  \"%s\"  %s  state=%s hold=%ums", o->n,
-			 o->name, o->line ? line_spec(o->line)
-					  : "(line failed)",
+			 o->name, o->drive ? drive_spec(o->drive)
+					   : "(line failed)",
 			 onoff(output_is_on(o)), o->hold_ms);
 	if (o->alert[0])
 		err |= re_hprintf(pf, " alert=%s", o->alert);

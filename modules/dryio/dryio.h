@@ -53,24 +53,15 @@ int  dryio_pct_encode(struct re_printf *pf, void *str);
 /*
  * output.c: one output, its line, its hold timer
  */
-enum out_hold {
-	OUT_OFF = 0,
-	OUT_TIMED,        /* on until its hold timer ends */
-	OUT_LATCHED,      /* on until switched off */
-	OUT_CALL,         /* on until its call state ends */
-};
-
 struct output {
 	struct le le;
 	unsigned n;
 	char name[DRYIO_NAME_MAX];
-	struct line *line;
+	struct drive *drive;               /* NULL: its line did not open */
 	uint32_t hold_ms;
 	char alert[DRYIO_ALERT_MAX + 1];   /* "" for none */
 	char dtmf[17];                     /* "" for none */
 	unsigned phase;                    /* DOOR_PHASE_*, 0 for none */
-	enum out_hold hold;
-	struct tmr tmr;
 };
 
 int  output_conf(struct output **op, const struct conf *conf, unsigned n);

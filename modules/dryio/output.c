@@ -16,26 +16,13 @@ static void output_destructor(void *data)
 {
 	struct output *o = data;
 
-	tmr_cancel(&o->tmr);
-	mem_deref(o->line);
+	mem_deref(o->drive);
 }
 
 
 static void key_make(char *key, size_t sz, unsigned n, const char *what)
 {
 	(void)re_snprintf(key, sz, "dryio_out%u_%s", n, what);
-}
-
-
-static const char *hold_name(enum out_hold hold)
-{
-	switch (hold) {
-
-	case OUT_TIMED:   return "timed";
-	case OUT_LATCHED: return "latched";
-	case OUT_CALL:    return "call";
-	default:          return "off";
-	}
 }
 
 
@@ -59,56 +46,51 @@ static void audit(const struct output *o, const char *action,
 }
 
 
-/* Drive the line and record why; logs and audits real changes */
-static int apply(struct output *o, bool on, enum out_hold hold,
-		 const char *source, const char *who)
+/* Every real change, from the shared output model: logged and audited */
+static void drive_changed(bool on, enum drive_reason reason,
+			  const char *source, const char *who, void *arg)
 {
-	bool was = o->hold != OUT_OFF;
-	int err;
-
-	if (!o->line) {
-		warning("dryio: out%u (%s) is disabled: its line did not"
-			" open\n", o->n, o->name);
-		audit(o, on ? "output_on" : "output_off", source, who,
-		      "error", "line did not open");
-		return ENODEV;
-	}
-
-	err = line_set(o->line, on);
-	if (err) {
-		warning("dryio: out%u (%s): cannot switch %s: %m\n",
-			o->n, o->name, on ? "on" : "off", err);
-		audit(o, on ? "output_on" : "output_off", source, who,
-		      "error", o->name);
-		return err;
-	}
-
-	o->hold = on ? hold : OUT_OFF;
-	if (!on)
-		tmr_cancel(&o->tmr);
-
-	if (was == on) {
-		debug("dryio: out%u (%s) stays %s (%s, by %s)\n", o->n,
-		      o->name, on ? "on" : "off", hold_name(o->hold), source);
-		return 0;
-	}
+	struct output *o = arg;
+	(void)reason;
 
 	info("dryio: out%u (%s) %s by %s%s%H\n", o->n, o->name,
 	     on ? "on" : "off", source, who ? " " : "", door_print_safe,
 	     (void *)who);
 	audit(o, on ? "output_on" : "output_off", source, who, "ok",
 	      o->name);
-
-	return 0;
 }
 
 
-static void tmr_handler(void *arg)
+/* A switch the line did not take (or no line): audited as an error */
+static int checked(struct output *o, int err, bool on, const char *source,
+		   const char *who)
 {
-	struct output *o = arg;
+	if (!err)
+		return 0;
 
-	if (o->hold == OUT_TIMED)
-		(void)apply(o, false, OUT_OFF, "timer", NULL);
+	if (!o->drive)
+		warning("dryio: out%u (%s) is disabled: its line did not"
+			" open\n", o->n, o->name);
+	audit(o, on ? "output_on" : "output_off", source, who, "error",
+	      o->drive ? o->name : "line did not open");
+
+	return err;
+}
+
+
+static int apply(struct output *o, bool on, enum drive_reason reason,
+		 uint32_t hold_ms, const char *source, const char *who)
+{
+	int err;
+
+	if (!o->drive)
+		err = ENODEV;
+	else if (on)
+		err = drive_on(o->drive, reason, hold_ms, source, who);
+	else
+		err = drive_off(o->drive, source, who);
+
+	return checked(o, err, on, source, who);
 }
 
 
@@ -121,37 +103,30 @@ int output_conf(struct output **op, const struct conf *conf, unsigned n)
 {
 	struct output *o;
 	struct line_cfg lcfg = {LINE_OUTPUT, false, LINE_BIAS_AS_IS, "dryio"};
-	char key[48], spec[256], call[32];
-	int err = 0, e;
+	static const struct drive_keys keys = {"dryio", "dryio_out", "call",
+					       "Output"};
+	struct drive_conf dc;
+	char key[48], label[24];
+	struct line *line = NULL;
+	int err, e;
 
 	if (!op || !conf)
 		return EINVAL;
-
-	key_make(key, sizeof(key), n, "gpio");
-	e = door_conf_str(conf, key, spec, sizeof(spec));
-	if (e)
-		return e;
 
 	o = mem_zalloc(sizeof(*o), output_destructor);
 	if (!o)
 		return ENOMEM;
 
-	tmr_init(&o->tmr);
+	/* an output that is not configured (ENOENT) is freed as a bad one */
+	err = drive_conf_read(&dc, conf, &keys, n);
+	if (err == ENOENT)
+		goto out;
+
 	o->n = n;
-	o->hold_ms = 5000;
-	(void)re_snprintf(o->name, sizeof(o->name), "Output %u", n);
-
-	key_make(key, sizeof(key), n, "name");
-	if (door_conf_text(conf, key, o->name, sizeof(o->name)) == EINVAL)
-		err = EINVAL;
-
-	key_make(key, sizeof(key), n, "active_low");
-	if (door_conf_bool(conf, key, &lcfg.active_low) == EINVAL)
-		err = EINVAL;
-
-	key_make(key, sizeof(key), n, "hold");
-	if (door_conf_seconds(conf, key, &o->hold_ms) == EINVAL)
-		err = EINVAL;
+	o->hold_ms = dc.hold_ms;
+	o->phase = dc.phase;
+	lcfg.active_low = dc.active_low;
+	str_ncpy(o->name, dc.name, sizeof(o->name));
 
 	key_make(key, sizeof(key), n, "alert");
 	e = door_conf_text(conf, key, o->alert, sizeof(o->alert));
@@ -176,32 +151,21 @@ int output_conf(struct output **op, const struct conf *conf, unsigned n)
 		err = EINVAL;
 	}
 
-	key_make(key, sizeof(key), n, "call");
-	e = door_conf_str(conf, key, call, sizeof(call));
-	if (e == EINVAL) {
-		err = EINVAL;
-	}
-	else if (!e) {
-		struct pl pl;
-
-		pl_set_str(&pl, call);
-		if (door_phase_parse(&pl, &o->phase)) {
-			warning("dryio: config %s: '%s' is not incoming,"
-				" outgoing, established or call\n", key,
-				call);
-			err = EINVAL;
-		}
-	}
-
 	if (err)
 		goto out;
 
-	e = line_open(&o->line, spec, &lcfg, NULL, NULL);
+	e = line_open(&line, dc.spec, &lcfg, NULL, NULL);
 	if (e) {
 		key_make(key, sizeof(key), n, "gpio");
 		warning("dryio: config %s: cannot open line '%s': %s;"
-			" out%u disabled\n", key, spec,
-			line_error(spec, e), n);
+			" out%u disabled\n", key, dc.spec,
+			line_error(dc.spec, e), n);
+	}
+	else {
+		struct drive_cfg dcfg = {.name = label, .phase = o->phase};
+
+		(void)re_snprintf(label, sizeof(label), "dryio: out%u", n);
+		err = drive_alloc(&o->drive, line, &dcfg, drive_changed, o);
 	}
 
  out:
@@ -217,105 +181,66 @@ int output_conf(struct output **op, const struct conf *conf, unsigned n)
 /** A trigger (input, DTMF, alert): on for the hold time, or for good */
 int output_trigger(struct output *o, const char *source, const char *who)
 {
-	int err;
+	enum drive_reason reason;
 
 	if (!o)
 		return EINVAL;
 
-	if (o->hold == OUT_LATCHED || o->hold == OUT_CALL) {
+	reason = drive_reason(o->drive);
+	if (reason != DRIVE_OFF && reason != DRIVE_PULSE) {
 		info("dryio: out%u (%s) already on (%s), trigger by %s"
 		     " changes nothing\n", o->n, o->name,
-		     hold_name(o->hold), source);
+		     drive_reason_name(reason), source);
 		return 0;
 	}
 
 	if (!o->hold_ms)
-		return apply(o, true, OUT_LATCHED, source, who);
+		return apply(o, true, DRIVE_LATCHED, 0, source, who);
 
-	err = apply(o, true, OUT_TIMED, source, who);
-	if (!err)
-		tmr_start(&o->tmr, o->hold_ms, tmr_handler, o);
-
-	return err;
+	return apply(o, true, DRIVE_PULSE, o->hold_ms, source, who);
 }
 
 
 int output_switch(struct output *o, bool on, const char *source,
 		  const char *who)
 {
-	int err;
-
 	if (!o)
 		return EINVAL;
 
-	err = apply(o, on, on ? OUT_LATCHED : OUT_OFF, source, who);
-	if (!err)
-		tmr_cancel(&o->tmr);
-
-	return err;
+	return apply(o, on, DRIVE_LATCHED, 0, source, who);
 }
 
 
 /** On for the hold time even where triggers would latch it */
 int output_pulse(struct output *o, const char *source, const char *who)
 {
-	int err;
-
 	if (!o)
 		return EINVAL;
 
-	err = apply(o, true, OUT_TIMED, source, who);
-	if (!err)
-		tmr_start(&o->tmr, o->hold_ms ? o->hold_ms : PULSE_DEFAULT_MS,
-			  tmr_handler, o);
-
-	return err;
+	return apply(o, true, DRIVE_PULSE,
+		     o->hold_ms ? o->hold_ms : PULSE_DEFAULT_MS, source, who);
 }
 
 
 /** The calls' phases changed: on while the output's phase lasts */
 void output_follow(struct output *o, unsigned phases)
 {
-	const char *name;
-
-	if (!o || !o->phase)
-		return;
-
-	name = door_phase_name(o->phase);
-
-	if (phases & o->phase) {
-		/* an explicit "on" stays in charge */
-		if (o->hold == OUT_OFF || o->hold == OUT_TIMED) {
-			tmr_cancel(&o->tmr);
-			(void)apply(o, true, OUT_CALL, "call", name);
-		}
-	}
-	else if (o->hold == OUT_CALL) {
-		(void)apply(o, false, OUT_OFF, "call", name);
-	}
+	if (o)
+		drive_follow(o->drive, phases);
 }
 
 
 /** Module close: off, whatever the reason it was on */
 void output_shutdown(struct output *o)
 {
-	if (!o)
-		return;
-
-	tmr_cancel(&o->tmr);
-	if (!o->line)
-		return;
-
-	if (o->hold != OUT_OFF)
-		(void)apply(o, false, OUT_OFF, "close", NULL);
-	else
-		(void)line_set(o->line, false);
+	if (o)
+		drive_close(o->drive);
 }
 
 
 bool output_is_on(const struct output *o)
 {
-	return o && o->hold != OUT_OFF;
+	return o && drive_is_on(o->drive);
 }
 
 

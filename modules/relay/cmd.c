@@ -172,7 +172,7 @@ static int cmd_list(struct re_printf *pf, void *arg)
 		if (r->type == RELAY_EVENT)
 			err |= re_hprintf(pf, "(%s) ",
 					  door_phase_name(r->phase));
-		err |= re_hprintf(pf, "%s\n", !r->line ? "disabled" :
+		err |= re_hprintf(pf, "%s\n", !r->drive ? "disabled" :
 				  r->on ? "on" : "off");
 	}
 
@@ -200,7 +200,7 @@ static int cmd_status(struct re_printf *pf, void *arg)
 				  relay_mode_name(r->mode),
 				  relay_type_name(r->type),
 				  r->on ? "on" : "off",
-				  r->line ? "true" : "false");
+				  r->drive ? "true" : "false");
 	}
 	err |= re_hprintf(pf, "]}\n");
 

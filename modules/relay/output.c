@@ -5,15 +5,11 @@
 #include "door.h"
 #include "relay.h"
 
-enum { RELAY_OFF_RETRY_MS = 1000 };
-
-
 static void relay_destructor(void *data)
 {
 	struct relay *r = data;
 
-	tmr_cancel(&r->tmr);
-	mem_deref(r->line);
+	mem_deref(r->drive);
 }
 
 
@@ -57,34 +53,28 @@ int relay_conf(struct relay **rp, const struct conf *conf, unsigned n)
 	struct relay *r;
 	char key[64];
 	struct pl pl;
-	int mode = RELAY_MONOSTABLE, type = RELAY_DOOR, err = 0;
+	static const struct drive_keys keys = {"relay", "relay", "event",
+					       "Relay"};
+	struct drive_conf dc;
+	int mode = RELAY_MONOSTABLE, type = RELAY_DOOR, err;
 
 	if (!rp || !conf || n < 1 || n > DOOR_MAX_INDEX)
 		return EINVAL;
 
-	conf_key(key, sizeof(key), n, "gpio");
-	if (conf_get(conf, key, &pl) || !pl_isset(&pl))
-		return ENOENT;
+	err = drive_conf_read(&dc, conf, &keys, n);
+	if (err == ENOENT)
+		return err;
 
 	r = mem_zalloc(sizeof(*r), relay_destructor);
 	if (!r)
 		return ENOMEM;
 
-	tmr_init(&r->tmr);
 	r->id = n;
-	r->hold_ms = 5000;
-	re_snprintf(r->name, sizeof(r->name), "Relay %u", n);
-
-	if (door_conf_str(conf, key, r->spec, sizeof(r->spec)) == EINVAL)
-		err = EINVAL;
-
-	conf_key(key, sizeof(key), n, "name");
-	if (door_conf_text(conf, key, r->name, sizeof(r->name)) == EINVAL)
-		err = EINVAL;
-
-	conf_key(key, sizeof(key), n, "active_low");
-	if (door_conf_bool(conf, key, &r->active_low) == EINVAL)
-		err = EINVAL;
+	str_ncpy(r->spec, dc.spec, sizeof(r->spec));
+	str_ncpy(r->name, dc.name, sizeof(r->name));
+	r->active_low = dc.active_low;
+	r->hold_ms = dc.hold_ms;
+	r->phase = dc.phase;
 
 	conf_key(key, sizeof(key), n, "mode");
 	if (conf_enum(conf, key, mode_names, ARRAY_SIZE(mode_names),
@@ -98,18 +88,6 @@ int relay_conf(struct relay **rp, const struct conf *conf, unsigned n)
 		err = EINVAL;
 	r->type = (enum relay_type)type;
 
-	conf_key(key, sizeof(key), n, "hold");
-	if (door_conf_seconds(conf, key, &r->hold_ms) == EINVAL)
-		err = EINVAL;
-
-	conf_key(key, sizeof(key), n, "event");
-	if (!conf_get(conf, key, &pl) && pl_isset(&pl)) {
-		if (door_phase_parse(&pl, &r->phase)) {
-			warning("relay: config %s: '%r' is not incoming,"
-				" outgoing, established or call\n", key, &pl);
-			err = EINVAL;
-		}
-	}
 	if (r->mode == RELAY_MONOSTABLE && r->type == RELAY_DOOR &&
 	    !r->hold_ms && !err) {
 		/* a door that never closes again is not a monostable relay */
@@ -151,6 +129,20 @@ int relay_conf(struct relay **rp, const struct conf *conf, unsigned n)
 }
 
 
+/* The shared output model reports each real change; the relay mirrors it
+ * and passes it on, unless the module is closing */
+static void drive_changed(bool on, enum drive_reason reason,
+			  const char *source, const char *who, void *arg)
+{
+	struct relay *r = arg;
+	(void)reason;
+
+	r->on = on;
+	if (r->changeh)
+		r->changeh(r, on, source, who, r->arg);
+}
+
+
 /** Open the relay's line, off. On failure the relay stays, disabled. */
 int relay_attach(struct relay *r, relay_change_h *changeh, void *arg)
 {
@@ -159,67 +151,46 @@ int relay_attach(struct relay *r, relay_change_h *changeh, void *arg)
 		.active_low = r->active_low,
 		.consumer = "baresip-door relay",
 	};
+	struct drive_cfg dcfg = {.name = r->label};
+	struct line *line = NULL;
 	int err;
 
 	r->changeh = changeh;
 	r->arg = arg;
+	re_snprintf(r->label, sizeof(r->label), "relay: relay %u", r->id);
 
-	err = line_open(&r->line, r->spec, &cfg, NULL, NULL);
+	err = line_open(&line, r->spec, &cfg, NULL, NULL);
 	if (err) {
 		warning("relay: relay%u_gpio: cannot open line '%s' (%s);"
 			" relay %u disabled\n", r->id, r->spec,
 			line_error(r->spec, err), r->id);
+		return err;
 	}
 
-	return err;
-}
-
-
-static void hold_expired(void *arg)
-{
-	struct relay *r = arg;
-
-	/* fail-secure: a line that would not switch off is tried again,
-	 * rather than left on until someone next opens the relay */
-	if (relay_set(r, false, false, "timer", NULL) && r->line)
-		tmr_start(&r->tmr, RELAY_OFF_RETRY_MS, hold_expired, r);
+	return drive_alloc(&r->drive, line, &dcfg, drive_changed, r);
 }
 
 
 /**
- * Switch the relay. timed: turn off again after the hold delay.
- * The change handler runs only when the state really changed.
+ * Switch the relay. timed: turn off again after the hold delay. A
+ * switch-off the line refuses is retried (see drive.c). The change
+ * handler runs only when the state really changed.
  */
 int relay_set(struct relay *r, bool on, bool timed, const char *source,
 	      const char *who)
 {
-	bool was;
-	int err;
-
 	if (!r)
 		return EINVAL;
-	if (!r->line)
+	if (!r->drive)
 		return ENODEV;
 
-	err = line_set(r->line, on);
-	if (err) {
-		warning("relay: relay %u: cannot drive line '%s' (%m)\n",
-			r->id, r->spec, err);
-		return err;
-	}
+	if (!on)
+		return drive_off(r->drive, source, who);
+	if (timed && r->hold_ms)
+		return drive_on(r->drive, DRIVE_PULSE, r->hold_ms, source,
+				who);
 
-	was = r->on;
-	r->on = on;
-
-	if (on && timed && r->hold_ms)
-		tmr_start(&r->tmr, r->hold_ms, hold_expired, r);
-	else
-		tmr_cancel(&r->tmr);
-
-	if (was != on && r->changeh)
-		r->changeh(r, on, source, who, r->arg);
-
-	return 0;
+	return drive_on(r->drive, DRIVE_LATCHED, 0, source, who);
 }
 
 
@@ -293,10 +264,8 @@ void relay_shutdown(struct relay *r)
 	if (!r)
 		return;
 
-	tmr_cancel(&r->tmr);
 	r->changeh = NULL;
-	if (r->line)
-		(void)line_set(r->line, false);
+	drive_close(r->drive);
 	r->on = false;
 }
 

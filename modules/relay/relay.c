@@ -161,7 +161,7 @@ static uint32_t state_restorable(void)
 	LIST_FOREACH(&relays, le) {
 		const struct relay *r = le->data;
 
-		if (r->mode == RELAY_BISTABLE && r->line)
+		if (r->mode == RELAY_BISTABLE && r->drive)
 			bistable |= 1u << r->id;
 	}
 	if (!bistable)
@@ -247,9 +247,12 @@ static void follow_calls(unsigned now)
 							NULL);
 			}
 			else if (r->type == RELAY_EVENT) {
-				if (want != r->on && want == on)
-					(void)relay_set(r, on, false, "call",
-							NULL);
+				if (want != r->on && want == on && on)
+					(void)drive_on(r->drive, DRIVE_CALL, 0,
+						       "call", NULL);
+				else if (want != r->on && want == on)
+					(void)relay_set(r, false, false,
+							"call", NULL);
 			}
 		}
 	}

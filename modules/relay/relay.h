@@ -38,9 +38,9 @@ struct relay {
 	uint32_t hold_ms;
 	char code[17];          /* DTMF code, "" for none */
 	bool remote;            /* DTMF may trigger it */
-	struct line *line;      /* NULL: disabled, the line did not open */
-	bool on;
-	struct tmr tmr;
+	char label[24];         /* "relay: relay N", in the drive's logs */
+	struct drive *drive;    /* NULL: disabled, the line did not open */
+	bool on;                /* the drive's state, mirrored */
 	relay_change_h *changeh;
 	void *arg;
 };

@@ -838,29 +838,15 @@ static void test_file_input_empty_at_open(void **state)
 static int dir_setup(void **state)
 {
 	(void)state;
-
-	strcpy(tmpdir, "/tmp/door_line_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	test_log_clear();
+	return test_dir_make(tmpdir, sizeof(tmpdir), "line");
 }
 
 
 static int dir_teardown(void **state)
 {
-	struct dirent *de;
-	DIR *d = opendir(tmpdir);
 	(void)state;
-
-	while (d && (de = readdir(d))) {
-		char path[400];
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
-		(void)unlink(path);
-	}
-	if (d)
-		closedir(d);
-	return rmdir(tmpdir);
+	return test_dir_remove(tmpdir);
 }
 
 

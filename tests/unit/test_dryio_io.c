@@ -54,7 +54,7 @@ static void test_output_defaults(void **state)
 
 	assert_int_equal(0, output_trigger(o, "input", "in1"));
 	assert_int_equal(1, gpiod_double_level(20));
-	assert_int_equal(OUT_TIMED, o->hold);
+	assert_int_equal(DRIVE_PULSE, drive_reason(o->drive));
 	assert_int_equal(0, output_switch(o, false, "command", NULL));
 	assert_int_equal(0, gpiod_double_level(20));
 
@@ -97,7 +97,7 @@ static void test_output_hold_timer(void **state)
 	assert_int_equal(0, output_trigger(o, "input", "in1"));
 	test_run_loop(200);
 	assert_int_equal(1, gpiod_double_level(20));
-	assert_int_equal(OUT_LATCHED, o->hold);
+	assert_int_equal(DRIVE_LATCHED, drive_reason(o->drive));
 
 	/* pulse: on for the hold time even though it was latched */
 	assert_int_equal(0, output_pulse(o, "command", NULL));
@@ -118,7 +118,7 @@ static void test_output_hold_zero_latches(void **state)
 	assert_int_equal(0, output_trigger(o, "message", "sip:a@b"));
 	test_run_loop(100);
 	assert_int_equal(1, gpiod_double_level(20));
-	assert_int_equal(OUT_LATCHED, o->hold);
+	assert_int_equal(DRIVE_LATCHED, drive_reason(o->drive));
 
 	output_shutdown(o);
 	assert_int_equal(0, gpiod_double_level(20));
@@ -211,7 +211,7 @@ static void test_output_bad_values(void **state)
 	/* a line that does not open leaves a disabled output */
 	test_log_clear();
 	assert_int_equal(0, out_make(&o, "dryio_out1_gpio gpiochip9:1\n"));
-	assert_null(o->line);
+	assert_null(o->drive);
 	assert_true(test_log_has("dryio_out1_gpio"));
 	assert_int_equal(ENODEV, output_trigger(o, "input", "in1"));
 	assert_int_equal(ENODEV, output_switch(o, true, "command", NULL));

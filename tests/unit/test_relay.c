@@ -145,7 +145,7 @@ static void test_conf_defaults(void **state)
 	assert_false(r->active_low);
 	assert_string_equal("", r->code);
 	assert_false(r->remote);             /* no code: not remote */
-	assert_null(r->line);
+	assert_null(r->drive);
 	assert_false(r->on);
 	r = mem_deref(r);
 
@@ -286,7 +286,7 @@ static void test_attach_file(void **state)
 	(void)state;
 
 	r = relay_file(NULL, &c);
-	assert_non_null(r->line);
+	assert_non_null(r->drive);
 	assert_int_equal(0, file_level("lock"));     /* off at start */
 	assert_false(r->on);
 	mem_deref(r);
@@ -351,7 +351,7 @@ static void test_attach_fails(void **state)
 	assert_int_not_equal(0, relay_attach(r1, on_change, &c));
 	assert_true(test_log_has("relay1_gpio"));
 	assert_true(test_log_has("gpiochip0:77"));
-	assert_null(r1->line);
+	assert_null(r1->drive);
 
 	/* disabled: every action fails, nothing changes */
 	assert_int_equal(ENODEV, relay_set(r1, true, false, "command",
@@ -842,29 +842,15 @@ static void test_act_audited(void **state)
 static int dir_setup(void **state)
 {
 	(void)state;
-
-	strcpy(tmpdir, "/tmp/door_relay_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	test_log_clear();
+	return test_dir_make(tmpdir, sizeof(tmpdir), "relay");
 }
 
 
 static int dir_teardown(void **state)
 {
-	struct dirent *de;
-	DIR *d = opendir(tmpdir);
 	(void)state;
-
-	while (d && (de = readdir(d))) {
-		char path[400];
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
-		(void)unlink(path);
-	}
-	if (d)
-		closedir(d);
-	return rmdir(tmpdir);
+	return test_dir_remove(tmpdir);
 }
 
 

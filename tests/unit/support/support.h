@@ -10,11 +10,16 @@
 #define DOOR_TEST_SUPPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* log.c */
 const char *test_log(void);            /* everything logged so far */
 bool test_log_has(const char *text);
 void test_log_clear(void);
+
+/* tmpdir.c: /tmp/door_NAME_XXXXXX made, and removed with its files */
+int  test_dir_make(char *dir, size_t sz, const char *name);
+int  test_dir_remove(const char *dir);
 
 /* run libre's loop for a while, so timers and fd handlers fire */
 void test_run_loop(unsigned msec);
