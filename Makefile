@@ -52,7 +52,12 @@ DOOR_LIB  := $(BUILD)/libdoor.a
 
 MODULE_SOS := $(MODULES:%=$(BUILD)/modules/%.so)
 
-all: $(MODULE_SOS)
+# the service's off program: every output off, whatever became of baresip
+OFF_PROG := $(BUILD)/baresip-door-off
+OFF_SRCS := $(wildcard tools/baresip-door-off/*.c)
+OFF_OBJS := $(OFF_SRCS:%.c=$(BUILD)/%.o)
+
+all: $(MODULE_SOS) $(OFF_PROG)
 
 $(BUILD)/%.o: %.c $(wildcard modules/door/*.h) $(wildcard modules/*/*.h)
 	@mkdir -p $(dir $@)
@@ -72,9 +77,16 @@ $$(BUILD)/modules/$(1).so: $$($(1)_OBJS) $$(DOOR_LIB)
 endef
 $(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
 
+$(OFF_PROG): $(OFF_OBJS) $(DOOR_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(OFF_OBJS) $(DOOR_LIB) -lre -lgpiod
+
+$(BUILD)/tools/%.o: CPPFLAGS += -Itools/baresip-door-off
+
 # Unit tests: tests/unit/test_NAME.c plus test_NAME_SRCS (module files
 # with no baresip calls), the shared archive and the test support code
 # (log capture, and the libgpiod test double in place of -lgpiod).
+# the off program's config reading, without its main()
+test_door_off_SRCS := tools/baresip-door-off/offlines.c
 UNIT_TESTS += $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(sort $(UNIT_TESTS))
 UNIT_SUPPORT := $(filter-out %/gpiod_double_v$(GPIOD_NOT).c,\

@@ -14,6 +14,8 @@
 PACKAGE      := baresip-door
 PREFIX       ?= /usr
 MODULEDIR    ?= $(PREFIX)/lib/baresip/modules
+# programs the service runs, not for users' PATH (baresip-door-off)
+LIBEXECDIR   ?= $(PREFIX)/lib/$(PACKAGE)
 DATADIR      ?= $(PREFIX)/share/$(PACKAGE)
 DOCDIR       ?= $(PREFIX)/share/doc/$(PACKAGE)
 SYSCONFDIR   ?= /etc
@@ -35,6 +37,8 @@ SHARE_FILES   := $(filter-out share/run.sh,\
 install: all
 	$(INSTALL) -d $(DESTDIR)$(MODULEDIR)
 	$(INSTALL) -m 0644 $(MODULE_SOS) $(DESTDIR)$(MODULEDIR)/
+	$(INSTALL) -D -m 0755 $(OFF_PROG) \
+		$(DESTDIR)$(LIBEXECDIR)/baresip-door-off
 	for c in $(CONF_EXAMPLES); do \
 		$(INSTALL) -d $(DESTDIR)$(DATADIR)/conf/$$c && \
 		$(INSTALL) -m 0644 conf/$$c/config conf/$$c/accounts \
@@ -70,6 +74,8 @@ install: all
 uninstall:
 	rm -f $(MODULES:%=$(DESTDIR)$(MODULEDIR)/%.so)
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(LIBEXECDIR)/baresip-door-off
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 	[ -z "$(UNITDIR)" ] || rm -f $(DESTDIR)$(UNITDIR)/$(PACKAGE).service
 	[ -z "$(SYSUSERSDIR)" ] || rm -f $(DESTDIR)$(SYSUSERSDIR)/$(PACKAGE).conf
 	[ -z "$(UDEVRULESDIR)" ] || \
@@ -87,7 +93,8 @@ DEB_VERSION  = $(shell dpkg-parsechangelog -l packaging/debian/changelog \
 			-S Version 2>/dev/null)
 DEB_DIR      = $(BUILD)/deb-$(ARCH)
 DEB_FILE     = $(BUILD)/$(PACKAGE)_$(DEB_VERSION)_$(ARCH).deb
-DEB_TREE    := Makefile README.md modules conf share packaging tests/unit
+DEB_TREE    := Makefile README.md modules tools conf share packaging \
+	       tests/unit
 DEB_CROSS    = $(if $(filter $(NATIVE_ARCH),$(ARCH)),,\
 		 --host-arch=$(ARCH) --build-profiles=cross,nocheck)
 DEB_OPTIONS  = $(if $(filter $(NATIVE_ARCH),$(ARCH)),,nocheck)

@@ -54,14 +54,6 @@ def baresip_version(b):
     return m.group(1) if m else None
 
 
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for p in started:
-        p.stop()
-
-
 # ---- event numbers, by name, on this platform's binary ----
 
 @pytest.mark.parametrize("module", ["relay", "dryio"])

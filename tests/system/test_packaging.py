@@ -71,6 +71,8 @@ def test_install_uninstall_destdir(tmp_path):
         assert (dest / "usr/share/baresip-door/conf" / name / "config").is_file()
     assert (dest / "usr/share/doc/baresip-door/README.md").is_file()
     assert (dest / "usr/lib/systemd/system/baresip-door.service").is_file()
+    off = dest / "usr/lib/baresip-door/baresip-door-off"
+    assert off.is_file() and os.access(off, os.X_OK)
     config = dest / "etc/baresip-door/config"
     assert oct(config.stat().st_mode & 0o777) == "0o640"
 
@@ -92,3 +94,16 @@ def test_unit_verifies():
     r = subprocess.run(["systemd-analyze", "verify", unit],
                        capture_output=True, text=True)
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr
+
+
+def test_unit_switches_outputs_off_around_baresip():
+    """The off program runs before baresip and after it, however it
+    stopped, on the config baresip reads (test_outputs.py runs it)."""
+    unit = os.path.join(ROOT, "packaging", "systemd", "baresip-door.service")
+    with open(unit) as f:
+        lines = [l.strip() for l in f]
+    start = [l for l in lines if l.startswith("ExecStart=")]
+    assert start == ["ExecStart=/usr/bin/baresip -f /etc/baresip-door"]
+    off = "/usr/lib/baresip-door/baresip-door-off -f /etc/baresip-door"
+    assert f"ExecStartPre=-{off}" in lines
+    assert f"ExecStopPost=-{off}" in lines

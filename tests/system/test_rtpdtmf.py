@@ -46,14 +46,6 @@ def pcap_call(tmp_path, b, te):
     call(tmp_path, b, steps_after=pcap_step(path, te.length_ms() + 300))
 
 
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for p in started:
-        p.stop()
-
-
 # relay and dryio each read telephone-events; loaded together, one of
 # them does and the other leaves it: still each key once
 @pytest.mark.parametrize("modules", [("dryio",), ("relay", "dryio")],
