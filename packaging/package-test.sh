@@ -7,7 +7,8 @@
 #  3. make install / make uninstall into a DESTDIR
 #  4. amd64 .deb: build, lintian (no errors), install with apt, run the
 #     packaged door-station config as the service user and open relay 1
-#     through httpopen with curl, dpkg -r (only config left), dpkg -P
+#     through httpopen with curl, run baresip-door-off as the service user
+#     on file lines, dpkg -r (only config left), dpkg -P
 #  5. arm64 .deb: cross-build, lintian, modules are aarch64 ELF whose
 #     NEEDED libraries come from baresip-core:arm64's dependency closure or
 #     from the package's own Depends; then Debian's arm64 baresip and its
@@ -233,6 +234,18 @@ $PYTHON tests/package/run_packaged.py \
 	--user $PKG --load-only ||
 	fail "packaged indoor-monitor config (amd64)"
 ok "packaged indoor-monitor config loads cleanly"
+# the unit's ExecStartPre=/ExecStopPost= program, as the service user
+OFFDIR=$WORK/off
+mkdir "$OFFDIR"
+printf 'relay1_gpio file:%s/r1\nrelay1_active_low yes\ndryio_out1_gpio file:%s/o1\n' \
+	"$OFFDIR" "$OFFDIR" > "$OFFDIR/config"
+echo 1 > "$OFFDIR/o1"
+chown -R $PKG "$OFFDIR"
+runuser -u $PKG -- /usr/lib/$PKG/baresip-door-off -f "$OFFDIR" >/dev/null ||
+	fail "/usr/lib/$PKG/baresip-door-off"
+[ "$(cat "$OFFDIR/r1")" = 1 ] && [ "$(cat "$OFFDIR/o1")" = 0 ] ||
+	fail "baresip-door-off left a line on"
+ok "/usr/lib/$PKG/baresip-door-off switches the configured lines off"
 rm -rf "$WORK"
 
 conffiles=$(dpkg-query --showformat='${Conffiles}\n' -W $PKG |

@@ -263,6 +263,10 @@ void codeset_call_closed(struct codeset *cs, const char *id,
 			 const char *peer);
 unsigned codeset_sweep(struct codeset *cs, door_alive_h *aliveh, void *arg);
 int  door_codes_foreign(struct matcher *m, const char *module);
+/* a module's codes for a codeset_fill_h: each item's code and its id */
+typedef const char *(door_code_h)(const void *item, int *id);
+int  door_codes_fill(struct matcher *m, const struct list *items,
+		     door_code_h *codeh, const char *module);
 
 
 /*

@@ -40,3 +40,30 @@ int door_codes_foreign(struct matcher *m, const char *module)
 
 	return 0;
 }
+
+
+/**
+ * A module's own codes, one per item of its list, then the other module's
+ * as foreign (above). codeh gives an item's code (NULL or "" for none) and
+ * its id. All are added even past a failure; the first error is returned.
+ */
+int door_codes_fill(struct matcher *m, const struct list *items,
+		    door_code_h *codeh, const char *module)
+{
+	struct le *le;
+	int err = 0, e;
+
+	LIST_FOREACH(items, le) {
+		int id = 0;
+		const char *code = codeh(le->data, &id);
+
+		if (!code || !code[0])
+			continue;
+		e = matcher_add(m, code, id);
+		if (!err)
+			err = e;
+	}
+
+	e = door_codes_foreign(m, module);
+	return err ? err : e;
+}

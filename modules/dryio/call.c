@@ -38,21 +38,20 @@ static void audit(const char *relay, const char *who, const char *result,
 }
 
 
+static const char *output_code(const void *item, int *id)
+{
+	const struct output *o = item;
+
+	*id = (int)o->n;
+	return o->dtmf;
+}
+
+
+/* the relay module's codes are not wrong codes here: foreign */
 static int codes_fill(struct matcher *m, void *arg)
 {
-	struct le *le;
-	int err = 0;
 	(void)arg;
-
-	LIST_FOREACH(cs.outputs, le) {
-		const struct output *o = le->data;
-
-		if (!err && o->dtmf[0])
-			err = matcher_add(m, o->dtmf, (int)o->n);
-	}
-
-	/* the relay module's codes are not wrong codes here */
-	return err | door_codes_foreign(m, "dryio");
+	return door_codes_fill(m, cs.outputs, output_code, "dryio");
 }
 
 

@@ -116,21 +116,20 @@ static void audit_code(const char *peer, const char *result,
 }
 
 
+static const char *relay_code(const void *item, int *id)
+{
+	const struct relay *r = item;
+
+	*id = (int)r->id;
+	return r->remote ? r->code : NULL;
+}
+
+
+/* dryio's codes are not wrong codes here: foreign */
 static int codes_fill(struct matcher *m, void *arg)
 {
-	struct le *le;
-	int err = 0;
 	(void)arg;
-
-	LIST_FOREACH(dt.relays, le) {
-		const struct relay *r = le->data;
-
-		if (r->remote && r->code[0])
-			err |= matcher_add(m, r->code, (int)r->id);
-	}
-
-	/* dryio's codes are not wrong codes here */
-	return err | door_codes_foreign(m, "relay");
+	return door_codes_fill(m, dt.relays, relay_code, "relay");
 }
 
 
