@@ -16,7 +16,8 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages, per need; module.mk files add theirs
 DEPS     := make gcc pkg-config baresip-core libre-dev librem-dev valgrind \
-	    libgpiod-dev libcmocka-dev sip-tester python3-pytest curl
+	    libgpiod-dev libcmocka-dev sip-tester python3-pytest curl \
+	    mosquitto mosquitto-clients
 PKGS     := libre librem
 
 .DEFAULT_GOAL := all

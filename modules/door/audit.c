@@ -262,6 +262,15 @@ int audit_write(const struct audit_rec *rec)
 	struct timeval tv;
 	int i, err;
 
+	if (!rec)
+		return EINVAL;
+
+	/* every record is a door event too, for the bus's listeners */
+	(void)door_bus_emit(rec->module, "audit", "action", rec->action,
+			    "relay", rec->relay, "source", rec->source,
+			    "who", rec->who, "result", rec->result,
+			    "detail", rec->detail, NULL);
+
 	if (!audit.path)
 		return 0;
 

@@ -414,7 +414,16 @@ int  drive_conf_read(struct drive_conf *dc, const struct conf *conf,
  */
 bool door_cmd_exists(const char *name);
 int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
+
+/*
+ * Door events on baresip's bus (bus.c): "<module>,<event>,<k>=<v>&...",
+ * values percent-encoded. door_bus_event() is the event's number.
+ */
+int  door_bus_event(void);
+int  door_bus_emit(const char *module, const char *event, ...);
 int  door_announce(const char *event, ...);
+int  door_bus_parse(const char *prm, struct pl *module, struct pl *event,
+		    struct pl *fields);
 
 
 /* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */

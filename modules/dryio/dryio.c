@@ -63,7 +63,7 @@ static void run_command(const struct input *in)
 
 static void input_fire_handler(struct input *in, void *arg)
 {
-	int err;
+	char id[8];
 	(void)arg;
 
 	info("dryio: in%u (%s) triggered\n", in->n, in->name);
@@ -84,14 +84,9 @@ static void input_fire_handler(struct input *in, void *arg)
 	if (in->command)
 		run_command(in);
 
-	if (door_cmd_exists("webrelay_event")) {
-		err = door_cmd_run(NULL, "webrelay_event input input=%u"
-				   "&name=%H&state=on&source=input", in->n,
-				   dryio_pct_encode, in->name);
-		if (err)
-			warning("dryio: in%u: webrelay_event failed: %m\n",
-				in->n, err);
-	}
+	(void)re_snprintf(id, sizeof(id), "%u", in->n);
+	door_bus_emit("dryio", "input", "input", id, "name", in->name,
+		      "state", "on", "source", "input", NULL);
 }
 
 

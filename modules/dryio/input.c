@@ -34,6 +34,7 @@ static void tmr_handler(void *arg);
 static void act(struct input *in, enum trig_action action)
 {
 	uint64_t now = tmr_jiffies(), at;
+	char id[8];
 
 	switch (action) {
 
@@ -44,6 +45,10 @@ static void act(struct input *in, enum trig_action action)
 
 	case TRIG_RELEASE:
 		info("dryio: in%u (%s) released\n", in->n, in->name);
+		(void)re_snprintf(id, sizeof(id), "%u", in->n);
+		door_bus_emit("dryio", "input_released", "input", id,
+			      "name", in->name, "state", "off",
+			      "source", "input", NULL);
 		break;
 
 	default:

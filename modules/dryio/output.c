@@ -51,6 +51,7 @@ static void drive_changed(bool on, enum drive_reason reason,
 			  const char *source, const char *who, void *arg)
 {
 	struct output *o = arg;
+	char id[8];
 	(void)reason;
 
 	info("dryio: out%u (%s) %s by %s%s%H\n", o->n, o->name,
@@ -58,6 +59,9 @@ static void drive_changed(bool on, enum drive_reason reason,
 	     (void *)who);
 	audit(o, on ? "output_on" : "output_off", source, who, "ok",
 	      o->name);
+	(void)re_snprintf(id, sizeof(id), "%u", o->n);
+	door_bus_emit("dryio", on ? "output_on" : "output_off", "output", id,
+		      "name", o->name, "source", source, "peer", who, NULL);
 }
 
 

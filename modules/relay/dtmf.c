@@ -162,8 +162,9 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		info("relay: right code from %H\n", door_print_safe, peer);
 		re_snprintf(rid, sizeof(rid), "%u", matched->id);
 		audit_code(peer, "ok", rid, NULL);
-		door_announce("code_ok", "relay", rid, "name", matched->name,
-			      "source", "dtmf", "peer", peer, NULL);
+		door_bus_emit("relay", "code_ok", "relay", rid,
+			      "name", matched->name, "source", "dtmf",
+			      "peer", peer, "result", "ok", NULL);
 
 		/* every relay sharing the code opens */
 		LIST_FOREACH(dt.relays, le) {
@@ -182,8 +183,8 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		warning("relay: wrong code from %H (%s)\n", door_print_safe,
 			peer, detail);
 		audit_code(peer, "denied", NULL, detail);
-		door_announce("code_bad", "source", "dtmf", "peer", peer,
-			      NULL);
+		door_bus_emit("relay", "code_bad", "source", "dtmf",
+			      "peer", peer, "result", "denied", NULL);
 		break;
 
 	case MATCHER_LOCKED:
@@ -192,14 +193,16 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 			" rest of this call\n", dt.cfg.max_fail,
 			door_print_safe, peer);
 		audit_code(peer, "locked", NULL, "too many wrong codes");
-		door_announce("code_bad", "source", "dtmf", "peer", peer,
-			      NULL);
+		door_bus_emit("relay", "code_bad", "source", "dtmf",
+			      "peer", peer, "result", "locked", NULL);
 		break;
 
 	case MATCHER_REFUSED:
 		warning("relay: DTMF from %H ignored: not on"
 			" relay_dtmf_allow\n", door_print_safe, peer);
 		audit_code(peer, "denied", NULL, "caller not allowed");
+		door_bus_emit("relay", "code_refused", "source", "dtmf",
+			      "peer", peer, "result", "denied", NULL);
 		break;
 	}
 }

@@ -218,7 +218,7 @@ static void change_handler(struct relay *r, bool on, const char *source,
 		state_save();
 
 	re_snprintf(rid, sizeof(rid), "%u", r->id);
-	door_announce(on ? "relay_open" : "relay_close", "relay", rid,
+	door_bus_emit("relay", on ? "relay_open" : "relay_close", "relay", rid,
 		      "name", r->name, "source", source, "peer", who, NULL);
 }
 

@@ -1,7 +1,8 @@
 /**
  * @file event.c  Events from the other modules and their action URLs
  *
- * The other modules announce an event as "webrelay_event <event> <query>",
+ * Door events come from baresip's bus ("<module>,<event>,<query>") or the
+ * webrelay_event command ("webrelay_event <event> <query>"),
  * the query being key=value pairs joined by '&' with percent-encoded
  * values. The values fill the $relay, $name, $source, $peer, $input and
  * $state placeholders of the event's URL, percent-encoded again there.

@@ -4,7 +4,7 @@
  * A web relay is a relay box with its own web server, driven by GET
  * requests such as http://relay/state.xml?relayState=2. This module sends
  * them on command, on "unlock" during a call with the peer a relay is bound
- * to, and for the events the other door modules announce. The requests run
+ * to, and for the door events on baresip's bus. The requests run
  * in libcurl's multi interface inside baresip's loop (http.c): SIP and
  * media never wait for a relay.
  */
@@ -290,11 +290,39 @@ static int cmd_unlock(struct re_printf *pf, void *arg)
 }
 
 
+/* Fire the URL of event id with the values of query */
+static int event_announce(enum webevent_id id, const char *query,
+			  struct re_printf *pf)
+{
+	struct webevent_vars *vars = NULL;
+	const char *why = "malformed";
+	int err;
+
+	err = webevent_query_decode(&vars, query, &why);
+	if (err) {
+		warning("webrelay: event %s: %s\n", webevent_name(id), why);
+		(void)re_hprintf(pf, "event %s: %s\n", webevent_name(id), why);
+		return err;
+	}
+
+	if (!cfg.on[id]) {
+		debug("webrelay: event %s: no action URL\n",
+		      webevent_name(id));
+		(void)re_hprintf(pf, "event %s: no action URL configured\n",
+				 webevent_name(id));
+	}
+	else {
+		err = event_fire(id, vars, pf);
+	}
+
+	mem_deref(vars);
+	return err;
+}
+
+
 static int cmd_event(struct re_printf *pf, void *arg)
 {
 	const struct cmd_arg *carg = arg;
-	struct webevent_vars *vars = NULL;
-	const char *why = "malformed";
 	enum webevent_id id;
 	struct pl wordv[2];
 	char ev[32], *q = NULL;
@@ -323,25 +351,44 @@ static int cmd_event(struct re_printf *pf, void *arg)
 	if (err)
 		return err;
 
-	err = webevent_query_decode(&vars, q, &why);
+	err = event_announce(id, q, pf);
 	mem_deref(q);
-	if (err) {
-		warning("webrelay: webrelay_event %s: %s\n", ev, why);
-		(void)re_hprintf(pf, "event %s: %s\n", ev, why);
-		return err;
-	}
-
-	if (!cfg.on[id]) {
-		debug("webrelay: event %s: no action URL\n", ev);
-		(void)re_hprintf(pf, "event %s: no action URL configured\n",
-				 ev);
-	}
-	else {
-		err = event_fire(id, vars, pf);
-	}
-
-	mem_deref(vars);
 	return err;
+}
+
+
+static int print_nothing(const char *p, size_t size, void *arg)
+{
+	(void)p;
+	(void)size;
+	(void)arg;
+	return 0;
+}
+
+
+/* The door events of the bus whose names have an event URL */
+static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
+			const char *prm, void *arg)
+{
+	struct re_printf pf = {print_nothing, NULL};
+	struct pl event, fields;
+	enum webevent_id id;
+	char name[32], *q = NULL;
+	(void)ua;
+	(void)call;
+	(void)arg;
+
+	if ((int)ev != door_bus_event() ||
+	    door_bus_parse(prm, NULL, &event, &fields) ||
+	    event.l >= sizeof(name))
+		return;
+
+	(void)pl_strcpy(&event, name, sizeof(name));
+	if (webevent_parse_name(name, &id) || pl_strdup(&q, &fields))
+		return;
+
+	(void)event_announce(id, q, &pf);
+	mem_deref(q);
 }
 
 
@@ -459,6 +506,12 @@ static int module_init(void)
 	if (err)
 		goto out;
 
+	err = uag_event_register(bus_handler, NULL);
+	if (err) {
+		cmd_unregister(baresip_commands(), cmdv);
+		goto out;
+	}
+
 	for (i = 0; i < WEBEVENT_COUNT; i++)
 		events += cfg.on[i] != NULL;
 
@@ -486,6 +539,7 @@ static int module_close(void)
 {
 	unsigned pending = webhttp_pending(http);
 
+	uag_event_unregister(bus_handler);
 	cmd_unregister(baresip_commands(), cmdv);
 
 	if (pending)

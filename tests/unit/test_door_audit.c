@@ -433,18 +433,18 @@ static void test_loss_counted(void **state)
 	conf = conf_with_path(p);
 
 	test_log_clear();
-	test_announced_clear();
+	test_bus_clear();
 	audit_configure(conf);
 	assert_true(test_log_has(p));
 	assert_true(test_log_has("cannot be opened"));
 	test_run_loop(10);       /* announced once every module has loaded */
-	assert_non_null(strstr(test_announced(), "webrelay_event audit_error"));
+	assert_true(test_bus_has("door,audit_error,file="));
 
 	for (i = 0; i < 3; i++)
 		assert_int_not_equal(0, audit_write(&rec));
 	test_run_loop(10);
 	assert_int_equal(1, count(test_log(), "not being recorded"));
-	assert_int_equal(1, count(test_announced(), "audit_error"));
+	assert_int_equal(1, count(test_bus(), "door,audit_error"));
 
 	/* the parent appears: the folder is made, the loss reported once */
 	assert_int_equal(0, mkdir(a, 0700));

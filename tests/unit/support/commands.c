@@ -1,5 +1,5 @@
 /**
- * @file commands.c  baresip's command table, as far as door_announce()
+ * @file commands.c  baresip's command table, as far as door_cmd_run()
  * uses it: "webrelay_event" exists, and each line run is recorded so
  * tests can assert the alarms a module raised
  */

@@ -21,6 +21,11 @@ void test_log_clear(void);
 int  test_dir_make(char *dir, size_t sz, const char *name);
 int  test_dir_remove(const char *dir);
 
+/* bus.c: the text of each door event raised, one a line */
+const char *test_bus(void);
+bool test_bus_has(const char *text);
+void test_bus_clear(void);
+
 /* run libre's loop for a while, so timers and fd handlers fire */
 void test_run_loop(unsigned msec);
 

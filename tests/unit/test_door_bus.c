@@ -1,0 +1,97 @@
+/**
+ * @file test_door_bus.c  Door events on baresip's bus: their text, the
+ * parser listeners use, and audit records raised as events
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "door.h"
+#include "support.h"
+
+
+static void test_emit_format(void **state)
+{
+	(void)state;
+	test_bus_clear();
+
+	assert_int_equal(27, door_bus_event());
+	assert_int_equal(0, door_bus_emit("relay", "relay_open", "relay", "1",
+					  "name", "Front door", "source",
+					  "dtmf", "peer", NULL, NULL));
+	assert_true(test_bus_has("relay,relay_open,relay=1&name=Front%20door"
+				 "&source=dtmf&peer=\n"));
+}
+
+
+static void test_emit_long_value_left_off(void **state)
+{
+	char big[300];
+	(void)state;
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	test_bus_clear();
+
+	assert_int_equal(0, door_bus_emit("dryio", "input", "input", "2",
+					  "name", big, "state", "on", NULL));
+	/* the field that does not fit goes, whole; what fits stays */
+	assert_true(test_bus_has("dryio,input,input=2\n"));
+}
+
+
+static void test_parse(void **state)
+{
+	struct pl m, e, f;
+	(void)state;
+
+	assert_int_equal(0, door_bus_parse("httpopen,audit,action=open&x=1",
+					   &m, &e, &f));
+	assert_int_equal(0, pl_strcmp(&m, "httpopen"));
+	assert_int_equal(0, pl_strcmp(&e, "audit"));
+	assert_int_equal(0, pl_strcmp(&f, "action=open&x=1"));
+
+	assert_int_equal(0, door_bus_parse("relay,relay_close,", NULL, &e,
+					   &f));
+	assert_int_equal(0, f.l);
+
+	/* another module's event, or none at all */
+	assert_int_equal(ENOENT, door_bus_parse("menu,ring,x", &m, &e, &f));
+	assert_int_equal(ENOENT, door_bus_parse("relay", &m, &e, &f));
+	assert_int_equal(ENOENT, door_bus_parse("", &m, &e, &f));
+	assert_int_equal(ENOENT, door_bus_parse(NULL, &m, &e, &f));
+}
+
+
+static void test_audit_is_an_event(void **state)
+{
+	struct audit_rec rec = {
+		.module = "httpopen", .action = "open", .relay = "1",
+		.source = "http", .who = "127.0.0.1", .result = "denied",
+		.detail = "wrong password",
+	};
+	(void)state;
+	test_bus_clear();
+
+	/* no audit file configured: the event goes out all the same */
+	assert_int_equal(0, audit_write(&rec));
+	assert_true(test_bus_has("httpopen,audit,action=open&relay=1"
+				 "&source=http&who=127.0.0.1&result=denied"
+				 "&detail=wrong%20password\n"));
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_emit_format),
+		cmocka_unit_test(test_emit_long_value_left_off),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_audit_is_an_event),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
