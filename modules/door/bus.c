@@ -23,35 +23,38 @@ static const char *door_modules[] = {
 
 
 /*
- * The number of baresip's MODULE event, found by its name (1.1.0); on
- * baresip 1.0.0, which has none, the first number past its named events,
- * which its ctrl_tcp and mqtt encode as type "?" of class "other".
+ * The number baresip gives the event of this name, -1 if none.
  * Temporary: switch to the shared event mapping (door_event_ua) once it
  * is on main.
+ */
+int door_event_number(const char *name)
+{
+	int i;
+
+	for (i = 0; i < EVENT_MAX; i++) {
+		if (!str_cmp(uag_event_str((enum ua_event)i), name))
+			return i;
+	}
+
+	return -1;
+}
+
+
+/*
+ * The number of baresip's MODULE event (1.1.0); on baresip 1.0.0, which
+ * has none, the first number past its named events, which its ctrl_tcp
+ * and mqtt encode as type "?" of class "other".
  */
 int door_bus_event(void)
 {
 	static int ev = -1;
-	int i;
 
-	if (ev >= 0)
-		return ev;
+	if (ev < 0)
+		ev = door_event_number("MODULE");
+	if (ev < 0)
+		ev = door_event_number("?");
 
-	for (i = 0; i < EVENT_MAX; i++) {
-		if (!str_cmp(uag_event_str((enum ua_event)i), "MODULE")) {
-			ev = i;
-			return ev;
-		}
-	}
-
-	for (i = 0; i < EVENT_MAX; i++) {
-		if (!str_cmp(uag_event_str((enum ua_event)i), "?")) {
-			ev = i;
-			return ev;
-		}
-	}
-
-	return -1;
+	return ev;
 }
 
 
@@ -180,4 +183,77 @@ int door_bus_parse(const char *prm, struct pl *module, struct pl *event,
 		*fields = f;
 
 	return 0;
+}
+
+
+/**
+ * Take the next "key=value" off rest, its value percent-decoded into val;
+ * ENOENT when none is left, EINVAL for a malformed pair (skipped)
+ */
+int door_bus_field_next(struct pl *rest, struct pl *key, char *val,
+			size_t sz)
+{
+	const char *amp, *eq, *p;
+	struct pl pair;
+	size_t n = 0;
+
+	if (!rest || !key || !val || !sz)
+		return EINVAL;
+
+	if (!rest->l)
+		return ENOENT;
+
+	amp = pl_strchr(rest, '&');
+	pair.p = rest->p;
+	pair.l = amp ? (size_t)(amp - rest->p) : rest->l;
+	pl_advance(rest, amp ? pair.l + 1 : pair.l);
+
+	eq = pl_strchr(&pair, '=');
+	if (!eq || eq == pair.p)
+		return EINVAL;
+
+	key->p = pair.p;
+	key->l = (size_t)(eq - pair.p);
+
+	for (p = eq + 1; p < pair.p + pair.l; p++) {
+		char c = *p;
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (p + 2 >= pair.p + pair.l ||
+			    (hi = door_hex_digit(p[1])) < 0 ||
+			    (lo = door_hex_digit(p[2])) < 0)
+				return EINVAL;
+			c = (char)(hi << 4 | lo);
+			p += 2;
+		}
+		if (n + 1 >= sz)
+			return EINVAL;
+		val[n++] = c;
+	}
+	val[n] = '\0';
+
+	return 0;
+}
+
+
+/** The decoded value of key in fields ("" and ENOENT when absent) */
+int door_bus_field(const struct pl *fields, const char *key, char *val,
+		   size_t sz)
+{
+	struct pl rest, k;
+	int err;
+
+	if (!fields || !val || !sz)
+		return EINVAL;
+
+	rest = *fields;
+	while ((err = door_bus_field_next(&rest, &k, val, sz)) != ENOENT) {
+		if (!err && !pl_strcmp(&k, key))
+			return 0;
+	}
+
+	val[0] = '\0';
+	return ENOENT;
 }

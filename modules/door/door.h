@@ -419,11 +419,16 @@ int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
  * Door events on baresip's bus (bus.c): "<module>,<event>,<k>=<v>&...",
  * values percent-encoded. door_bus_event() is the event's number.
  */
+int  door_event_number(const char *name);
 int  door_bus_event(void);
 int  door_bus_emit(const char *module, const char *event, ...);
 int  door_announce(const char *event, ...);
 int  door_bus_parse(const char *prm, struct pl *module, struct pl *event,
 		    struct pl *fields);
+int  door_bus_field_next(struct pl *rest, struct pl *key, char *val,
+			 size_t sz);
+int  door_bus_field(const struct pl *fields, const char *key, char *val,
+		    size_t sz);
 
 
 /* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */

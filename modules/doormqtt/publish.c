@@ -1,0 +1,222 @@
+/**
+ * @file publish.c  States and events to the broker
+ *
+ * Reads baresip's event bus like every other listener: door events become
+ * state topics (retained) and one JSON object on <base>/event; an incoming
+ * call rings the doorbell event entity; access decisions fire the access
+ * event entity. Nothing is queued while the broker is away: the states
+ * are published afresh at the next connect.
+ */
+#include <string.h>
+#include <mosquitto.h>
+#include "door.h"
+#include "doormqtt.h"
+
+enum { VAL_MAX = 256 };
+
+static int ev_incoming = -1;
+
+
+/** Publish at QoS 1; ENOTCONN while away (nothing kept for later) */
+int dm_publish(const char *topic, const char *payload, bool retain)
+{
+	int rc;
+
+	if (!dm.mosq || !dm.connected)
+		return ENOTCONN;
+
+	rc = mosquitto_publish(dm.mosq, NULL, topic, (int)str_len(payload),
+			       payload, 1, retain);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		debug("doormqtt: publish %s: %s\n", topic,
+		      mosquitto_strerror(rc));
+		return EIO;
+	}
+
+	dm_sock_update();
+	return 0;
+}
+
+
+int dm_publish_state(enum dm_kind kind, unsigned n, bool on)
+{
+	char topic[DM_TOPIC_MAX + 32];
+
+	re_snprintf(topic, sizeof(topic), "%s/%s/%u/state", dm.cfg.base,
+		    dm_kind_name(kind), n);
+
+	return dm_publish(topic, on ? "ON" : "OFF", true);
+}
+
+
+/* Availability, discovery and every state: at each connect */
+void dm_publish_all(void)
+{
+	char topic[DM_TOPIC_MAX + 16];
+	struct le *le;
+
+	re_snprintf(topic, sizeof(topic), "%s/availability", dm.cfg.base);
+	(void)dm_publish(topic, "online", true);
+
+	if (dm.cfg.discovery)
+		dm_discovery_publish();
+
+	LIST_FOREACH(&dm.items, le) {
+		const struct dm_item *it = le->data;
+
+		(void)dm_publish_state(it->kind, it->n, it->on);
+	}
+}
+
+
+static void publish_event(const char *sub, const char *json)
+{
+	char topic[DM_TOPIC_MAX + 16];
+
+	re_snprintf(topic, sizeof(topic), "%s/%s", dm.cfg.base, sub);
+	if (dm_publish(topic, json, false) == ENOTCONN)
+		++dm.dropped;
+}
+
+
+struct bus_ev {
+	struct pl module;
+	struct pl event;
+	struct pl fields;
+};
+
+
+/* %H: {"module":"relay","event":"relay_open","relay":"1",...} */
+static int event_json(struct re_printf *pf, void *arg)
+{
+	const struct bus_ev *be = arg;
+	char val[VAL_MAX];
+	struct pl rest = be->fields, key;
+	int err, r;
+
+	err = re_hprintf(pf, "{\"module\":\"%r\",\"event\":\"%r\"",
+			 &be->module, &be->event);
+
+	while (!err && (r = door_bus_field_next(&rest, &key, val,
+						sizeof(val))) != ENOENT) {
+		if (r || !re_regex(key.p, key.l, "[^a-z_]"))
+			continue;
+		err = re_hprintf(pf, ",\"%r\":\"%H\"", &key, door_json_escape,
+				 val);
+	}
+
+	return err | re_hprintf(pf, "}");
+}
+
+
+/* State topics follow the state events */
+static void state_follow(const struct pl *event, const struct pl *fields)
+{
+	static const struct {
+		const char *event;
+		const char *field;
+		enum dm_kind kind;
+		bool on;
+	} map[] = {
+		{"relay_open",     "relay",  DM_RELAY,  true},
+		{"relay_close",    "relay",  DM_RELAY,  false},
+		{"input",          "input",  DM_INPUT,  true},
+		{"input_released", "input",  DM_INPUT,  false},
+		{"output_on",      "output", DM_OUTPUT, true},
+		{"output_off",     "output", DM_OUTPUT, false},
+	};
+	char num[8];
+	struct pl pl;
+	uint32_t n;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
+		struct dm_item *it;
+
+		if (pl_strcmp(event, map[i].event))
+			continue;
+
+		if (door_bus_field(fields, map[i].field, num, sizeof(num)))
+			return;
+		pl_set_str(&pl, num);
+		if (door_parse_u32(&pl, 1, DOOR_MAX_INDEX, &n))
+			return;
+
+		it = dm_item_find(&dm.items, map[i].kind, n);
+		if (it)
+			it->on = map[i].on;
+		(void)dm_publish_state(map[i].kind, n, map[i].on);
+		return;
+	}
+}
+
+
+/* An access decision (an audit record of relay or httpopen) fires the
+ * access event entity: granted or denied, with its source */
+static void access_follow(const struct pl *module, const struct pl *event,
+			  const struct pl *fields)
+{
+	char result[16], source[32], relay[8], json[128];
+	const char *type;
+
+	if (pl_strcmp(event, "audit") ||
+	    (pl_strcmp(module, "relay") && pl_strcmp(module, "httpopen")))
+		return;
+
+	(void)door_bus_field(fields, "result", result, sizeof(result));
+	if (!str_cmp(result, "ok"))
+		type = "granted";
+	else if (!str_cmp(result, "denied") || !str_cmp(result, "locked"))
+		type = "denied";
+	else
+		return;
+
+	(void)door_bus_field(fields, "source", source, sizeof(source));
+	(void)door_bus_field(fields, "relay", relay, sizeof(relay));
+	re_snprintf(json, sizeof(json), "{\"event_type\":\"%s\",\"source\":"
+		    "\"%H\",\"relay\":\"%H\"}", type, door_json_escape, source,
+		    door_json_escape, relay);
+	publish_event("access", json);
+}
+
+
+static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
+			const char *prm, void *arg)
+{
+	struct bus_ev be;
+	char *json = NULL;
+	(void)ua;
+	(void)call;
+	(void)arg;
+
+	if ((int)ev == ev_incoming) {
+		publish_event("doorbell", "{\"event_type\":\"ring\"}");
+		return;
+	}
+
+	if ((int)ev != door_bus_event() ||
+	    door_bus_parse(prm, &be.module, &be.event, &be.fields))
+		return;
+
+	state_follow(&be.event, &be.fields);
+	access_follow(&be.module, &be.event, &be.fields);
+
+	if (!re_sdprintf(&json, "%H", event_json, &be)) {
+		publish_event("event", json);
+		mem_deref(json);
+	}
+}
+
+
+int dm_publish_init(void)
+{
+	ev_incoming = door_event_number("CALL_INCOMING");
+
+	return uag_event_register(bus_handler, NULL);
+}
+
+
+void dm_publish_close(void)
+{
+	uag_event_unregister(bus_handler);
+}
