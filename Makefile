@@ -7,6 +7,7 @@
 #   make test-gpio  GPIO tests on a real kernel's gpio-sim, in qemu
 #   make bench   httpopen beside nginx, one table (tests/bench/bench.mk)
 #   make fuzz    libFuzzer targets (tests/fuzz/fuzz.mk); make fuzz-run runs them
+#   make bench-mqtt  MQTT latency over 20 door stations on one broker
 
 BUILD    ?= build
 CC       ?= cc
@@ -120,6 +121,10 @@ test: deps
 bench-guess: all
 	DOOR_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/guess_rate.py
 
+# figures, not tests: 20 door stations on one MQTT broker
+bench-mqtt: all
+	DOOR_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/system/bench_mqtt.py
+
 run: deps
 	$(MAKE) --no-print-directory all
 	@sh share/run.sh $(abspath $(BUILD))
@@ -148,4 +153,4 @@ clean:
 # test-gpio: the GPIO tests on a real kernel in a VM
 -include tests/gpio/gpio.mk
 
-.PHONY: all deps unit system test run clean bench-guess
+.PHONY: all deps unit system test run clean bench-guess bench-mqtt

@@ -278,6 +278,8 @@ static int client_setup(void)
 	mosquitto_disconnect_callback_set(dm.mosq, disconnect_handler);
 	mosquitto_message_callback_set(dm.mosq, message_handler);
 	(void)mosquitto_max_inflight_messages_set(dm.mosq, INFLIGHT_MAX);
+	/* a state is one small packet: send it now, not after an ACK */
+	(void)mosquitto_int_option(dm.mosq, MOSQ_OPT_TCP_NODELAY, 1);
 
 	re_snprintf(topic, sizeof(topic), "%s/availability", dm.cfg.base);
 	rc = mosquitto_will_set(dm.mosq, topic, 7, "offline", 1, true);

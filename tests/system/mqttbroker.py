@@ -29,7 +29,7 @@ class Broker:
         lines = [f"user {getpass.getuser()}",
                  f"listener {self.port} 127.0.0.1", "persistence false",
                  f"log_dest file {self.logfile}", "log_type all",
-                 "max_queued_messages 1000"]
+                 "max_queued_messages 1000", "set_tcp_nodelay true"]
         if self.passwd:
             pw = os.path.join(self.dir, "passwd")
             open(pw, "w").close()
@@ -142,3 +142,38 @@ def pub(broker, topic, payload, retain=False, user=None, password=None):
     if user:
         args += ["-u", user, "-P", password]
     subprocess.run(args, check=True, timeout=10)
+
+
+class RawPub:
+    """A bare MQTT 3.1.1 client on one socket that publishes at QoS 0, so a
+    benchmark stamps the moment the bytes leave, with no client program to
+    start in between."""
+
+    def __init__(self, broker, client_id="bench-pub"):
+        import socket
+        self.sock = socket.create_connection(("127.0.0.1", broker.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        cid = client_id.encode()
+        var = b"\x00\x04MQTT\x04\x02\x00\x3c"
+        body = var + len(cid).to_bytes(2, "big") + cid
+        self.sock.sendall(b"\x10" + self._len(len(body)) + body)
+        ack = self.sock.recv(4)
+        assert ack[:1] == b"\x20" and ack[3:4] == b"\x00", ack
+
+    @staticmethod
+    def _len(n):
+        out = b""
+        while True:
+            byte, n = n % 128, n // 128
+            out += bytes([byte | (0x80 if n else 0)])
+            if not n:
+                return out
+
+    def publish(self, topic, payload):
+        t, p = topic.encode(), payload.encode()
+        body = len(t).to_bytes(2, "big") + t + p
+        self.sock.sendall(b"\x30" + self._len(len(body)) + body)
+
+    def close(self):
+        self.sock.sendall(b"\xe0\x00")
+        self.sock.close()
