@@ -3,7 +3,9 @@
 Prints, over the 20 stations, p50/p99 of
   - relay change -> its state message at a subscriber (the relay_open
     door event reaching a ctrl_tcp client, to the retained ON state
-    reaching mosquitto_sub);
+    reaching mosquitto_sub; ctrl_tcp sends without TCP_NODELAY, so its
+    stamp can be late and this figure low), and the whole path from the
+    ctrl_tcp relay_open command to that state message;
   - MQTT OPEN -> line: a bare client's PUBLISH leaving, to the relay's
     relay_open event (raised once the line is set) at the ctrl_tcp client;
     beside the same with the ctrl_tcp relay_open command instead of MQTT.
@@ -50,16 +52,18 @@ def main():
         doors = start_stations(tmp, broker, COUNT)
         sub = Sub(broker, "baresip-door/+/relay/1/state")
         raw = RawPub(broker)
-        to_state, mqtt_line, cmd_line = [], [], []
+        to_state, cmd_state, mqtt_line, cmd_line = [], [], [], []
         for _ in range(ROUNDS):
             for b in doors:
                 # relay change -> state message
                 n, e = len(sub.messages), len(b.events)
+                tc = time.monotonic()
                 b.ok("relay_open", "1")
                 t0 = door_event_at(b, e, "relay_open")
                 m = sub.wait(f"baresip-door/{b.door_id}/relay/1/state",
                              "ON", since=n)
                 to_state.append((m[0] - t0) * 1000)
+                cmd_state.append((m[0] - tc) * 1000)
                 door_event_at(b, e, "relay_close")
 
                 # ctrl_tcp command -> line, the comparison
@@ -82,6 +86,7 @@ def main():
         print(f"bench-mqtt: {COUNT} stations, {ROUNDS} rounds, one"
               " mosquitto on loopback")
         print(fmt("relay change -> state message at subscriber", to_state))
+        print(fmt("ctrl_tcp relay_open -> state message", cmd_state))
         print(fmt("MQTT OPEN -> line (relay on)", mqtt_line))
         print(fmt("ctrl_tcp relay_open -> line (comparison)", cmd_line))
     finally:

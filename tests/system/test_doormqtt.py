@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from harness import Baresip, read_line_file, wait_for
+from harness import Baresip, Sipp, read_line_file, wait_for
 from mqttbroker import Broker, Sub, pub
+from sipp_scenarios import uac_ring
 from test_dryio import audit, set_level
 
 MODULES = ("relay", "dryio", "doormqtt")
@@ -153,6 +154,19 @@ def test_removed_relay_loses_its_entity(tmp_path, broker, procs):
     b = station(tmp_path, broker, config={"relay2_gpio": None})
     procs.append(b)
     assert sub.wait(since=n)[2] == ""
+
+
+def test_doorbell_rings_on_incoming_call(tmp_path, broker, procs):
+    sub = Sub(broker, "baresip-door/door1/doorbell")
+    procs.append(sub)
+    b = station(tmp_path, broker, answermode="manual")
+    procs.append(b)
+    s = Sipp(tmp_path, uac_ring(ring_ms=500), f"127.0.0.1:{b.sip_port}",
+             extra_args=["-s", "door"]).start()
+    m = sub.wait("baresip-door/door1/doorbell")
+    assert json.loads(m[2]) == {"event_type": "ring"}
+    assert m[3] is False                     # events are not retained
+    assert s.wait() == 0, s.errors()
 
 
 def test_commands_off_by_default(tmp_path, broker, procs):
