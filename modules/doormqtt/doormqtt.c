@@ -195,6 +195,12 @@ static void retry_handler(void *arg)
 	if (dm.connected)
 		return;
 
+	/* the new socket may reuse the old one's number: watch it afresh */
+	if (cn.fd >= 0) {
+		fd_close(cn.fd);
+		cn.fd = -1;
+	}
+
 	rc = mosquitto_reconnect_async(dm.mosq);
 	dm_sock_update();
 	if (rc != MOSQ_ERR_SUCCESS) {
