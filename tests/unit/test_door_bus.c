@@ -66,6 +66,47 @@ static void test_parse(void **state)
 }
 
 
+static void test_fields(void **state)
+{
+	struct pl fields = PL("relay=1&name=Front%20door&peer=&x&=v&bad=%2"),
+		  rest = fields, key;
+	char val[16];
+	(void)state;
+
+	assert_int_equal(0, door_bus_field(&fields, "relay", val, sizeof(val)));
+	assert_string_equal("1", val);
+	assert_int_equal(0, door_bus_field(&fields, "name", val, sizeof(val)));
+	assert_string_equal("Front door", val);
+	assert_int_equal(0, door_bus_field(&fields, "peer", val, sizeof(val)));
+	assert_string_equal("", val);
+	assert_int_equal(ENOENT, door_bus_field(&fields, "who", val,
+						sizeof(val)));
+	assert_string_equal("", val);
+	/* a truncated escape is no value */
+	assert_int_equal(ENOENT, door_bus_field(&fields, "bad", val,
+						sizeof(val)));
+
+	/* pair by pair: malformed ones say so and are skipped */
+	assert_int_equal(0, door_bus_field_next(&rest, &key, val,
+						sizeof(val)));
+	assert_int_equal(0, door_bus_field_next(&rest, &key, val,
+						sizeof(val)));
+	assert_int_equal(0, door_bus_field_next(&rest, &key, val,
+						sizeof(val)));
+	assert_int_equal(EINVAL, door_bus_field_next(&rest, &key, val,
+						     sizeof(val)));
+	assert_int_equal(EINVAL, door_bus_field_next(&rest, &key, val,
+						     sizeof(val)));
+	assert_int_equal(EINVAL, door_bus_field_next(&rest, &key, val,
+						     sizeof(val)));
+	assert_int_equal(ENOENT, door_bus_field_next(&rest, &key, val,
+						     sizeof(val)));
+
+	/* a value longer than the buffer is refused, not cut */
+	assert_int_equal(ENOENT, door_bus_field(&fields, "name", val, 4));
+}
+
+
 static void test_audit_is_an_event(void **state)
 {
 	struct audit_rec rec = {
@@ -90,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_emit_format),
 		cmocka_unit_test(test_emit_long_value_left_off),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_audit_is_an_event),
 	};
 
