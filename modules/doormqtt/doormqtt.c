@@ -6,8 +6,9 @@
  * keep-alive on a libre timer, connects that never block (an IP address or
  * a name the resolver answers at once; the TCP connect completes in the
  * loop). A lost broker is retried after 1 s, doubling up to 60 s.
- * Nothing is published while away: on each connect availability,
- * discovery and every state are published afresh (retained).
+ * Nothing is published while away, and at most 256 messages wait for the
+ * broker's ack: on each connect availability, discovery and every state
+ * are published afresh (retained).
  */
 #include <string.h>
 #include <unistd.h>
@@ -230,13 +231,15 @@ static void connect_handler(struct mosquitto *mosq, void *arg, int rc)
 	info("doormqtt: connected to %s:%u as %s (base %s)\n", dm.cfg.host,
 	     dm.cfg.port, dm.cfg.id, dm.cfg.base);
 	dm.connected = true;
+	dm.pending = 0;    /* the last session's leftovers are not counted */
 	cn.backoff_ms = BACKOFF_MIN_MS;
 	cn.refused_logged = false;
 	tmr_cancel(&cn.retry);
 
 	if (dm.dropped) {
-		info("doormqtt: %llu event%s not published while away\n",
-		     (unsigned long long)dm.dropped, dm.dropped == 1 ? "" : "s");
+		info("doormqtt: %llu event%s not published (broker away or"
+		     " behind)\n", (unsigned long long)dm.dropped,
+		     dm.dropped == 1 ? "" : "s");
 		dm.dropped = 0;
 	}
 
@@ -257,6 +260,17 @@ static void disconnect_handler(struct mosquitto *mosq, void *arg, int rc)
 			dm.cfg.port, rc ? mosquitto_strerror(rc) : "closed");
 	dm.connected = false;
 	retry_schedule();
+}
+
+
+static void publish_handler(struct mosquitto *mosq, void *arg, int mid)
+{
+	(void)mosq;
+	(void)arg;
+	(void)mid;
+
+	if (dm.pending)
+		--dm.pending;
 }
 
 
@@ -283,6 +297,7 @@ static int client_setup(void)
 	mosquitto_connect_callback_set(dm.mosq, connect_handler);
 	mosquitto_disconnect_callback_set(dm.mosq, disconnect_handler);
 	mosquitto_message_callback_set(dm.mosq, message_handler);
+	mosquitto_publish_callback_set(dm.mosq, publish_handler);
 	(void)mosquitto_max_inflight_messages_set(dm.mosq, INFLIGHT_MAX);
 	/* a state is one small packet: send it now, not after an ACK */
 	(void)mosquitto_int_option(dm.mosq, MOSQ_OPT_TCP_NODELAY, 1);

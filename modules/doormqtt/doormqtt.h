@@ -28,6 +28,7 @@ struct doormqtt {
 	struct mosquitto *mosq;
 	bool connected;
 	uint64_t dropped;        /* events not published while away */
+	unsigned pending;        /* QoS 1 messages the broker has not acked */
 	struct list items;       /* struct dm_item, read at each connect */
 };
 

@@ -12,18 +12,28 @@
 #include "door.h"
 #include "doormqtt.h"
 
-enum { VAL_MAX = 256 };
+enum {
+	VAL_MAX     = 256,
+	PENDING_MAX = 256,   /* unacked messages before new ones are dropped */
+};
 
 static int ev_incoming = -1;
 
 
-/** Publish at QoS 1; ENOTCONN while away (nothing kept for later) */
+/**
+ * Publish at QoS 1; ENOTCONN while away (nothing kept for later), ENOBUFS
+ * while PENDING_MAX messages wait for the broker's ack (a broker that
+ * takes but never acks cannot make the queue grow without bound)
+ */
 int dm_publish(const char *topic, const char *payload, bool retain)
 {
 	int rc;
 
 	if (!dm.mosq || !dm.connected)
 		return ENOTCONN;
+
+	if (dm.pending >= PENDING_MAX)
+		return ENOBUFS;
 
 	rc = mosquitto_publish(dm.mosq, NULL, topic, (int)str_len(payload),
 			       payload, 1, retain);
@@ -33,6 +43,7 @@ int dm_publish(const char *topic, const char *payload, bool retain)
 		return EIO;
 	}
 
+	++dm.pending;
 	dm_sock_update();
 	return 0;
 }
@@ -74,7 +85,7 @@ static void publish_event(const char *sub, const char *json)
 	char topic[DM_TOPIC_MAX + 16];
 
 	re_snprintf(topic, sizeof(topic), "%s/%s", dm.cfg.base, sub);
-	if (dm_publish(topic, json, false) == ENOTCONN)
+	if (dm_publish(topic, json, false))
 		++dm.dropped;
 }
 

@@ -86,7 +86,8 @@ static void test_cmd_topic(void **state)
 	static const char *bad[] = {
 		"baresip-door/d1/relay/0/set", "baresip-door/d1/relay/17/set",
 		"baresip-door/d1/relay/01/set", "baresip-door/d1/input/1/set",
-		"baresip-door/d1/relay/1/set/x", "baresip-door/d1/relay/1/state",
+		"baresip-door/d1/relay/1/set/x",
+		"baresip-door/d1/relay/1/state",
 		"baresip-door/d1/relay//set", "baresip-door/d12/relay/1/set",
 		"baresip-door/d1x/relay/1/set", "baresip-door/d1/relay/1/setx",
 		"x/baresip-door/d1/relay/1/set", "baresip-door/d1",
