@@ -120,3 +120,27 @@ def test_baresip_mqtt_module_publishes_door_events(tmp_path):
         b.stop()
         sub.stop()
         broker.stop()
+
+
+def test_ctrl_tcp_sees_dryio_events(tmp_path):
+    """inputs triggered and released, outputs on and off, and their audit
+    records, as door events"""
+    in1, out1 = tmp_path / "in1", tmp_path / "out1"
+    in1.write_text("1\n")
+    b = Baresip(tmp_path, modules=("dryio",), config={
+        "dryio_in1_gpio": f"file:{in1}", "dryio_in1_name": "Gate",
+        "dryio_in1_debounce": "0", "dryio_in1_output": "1",
+        "dryio_out1_gpio": f"file:{out1}", "dryio_out1_name": "Light",
+        "dryio_out1_hold": "0.3"}).start()
+    try:
+        in1.write_text("0\n")
+        m, e, f, ev = wait_door_event(b, "input", input="1")
+        assert m == "dryio" and f["name"] == "Gate" and f["state"] == "on"
+        m, e, f, ev = wait_door_event(b, "output_on", output="1")
+        assert f["source"] == "input" and f["peer"] == "in1"
+        wait_door_event(b, "audit", action="output_on", result="ok")
+        in1.write_text("1\n")
+        wait_door_event(b, "input_released", input="1", state="off")
+        wait_door_event(b, "output_off", output="1")
+    finally:
+        b.stop()
