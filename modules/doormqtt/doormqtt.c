@@ -406,6 +406,7 @@ static int module_close(void)
 				    dm.cfg.base);
 			(void)mosquitto_publish(dm.mosq, NULL, topic, 7,
 						"offline", 1, true);
+			dm.connected = false;      /* no "lost" line */
 			(void)mosquitto_disconnect(dm.mosq);
 			(void)mosquitto_loop_write(dm.mosq, 1);
 		}

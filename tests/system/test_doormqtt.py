@@ -94,9 +94,10 @@ def test_states_availability_events(tmp_path, broker, procs):
     m = late.wait(f"{base}/output/1/state", "ON")
     assert m[3] is True
 
-    # a clean stop says offline
-    b.stop()
+    # a clean stop says offline, and nothing about a lost broker
+    assert b.stop() == 0
     sub.wait(f"{base}/availability", "offline", since=n)
+    assert "lost the broker" not in b.log()
 
 
 def test_discovery_payloads(tmp_path, broker, procs):
@@ -242,6 +243,7 @@ def test_broker_absent_at_start_then_restarted(tmp_path, procs):
     broker = Broker(tmp_path)          # not started yet
     b = station(tmp_path, broker, wait=False)
     procs.append(b)
+    b.wait_log("cannot connect; retrying")
     b.ok("relay_open", "1")            # the door works without it
     wait_for(lambda: read_line_file(str(b.lines / "r1")) == "1", 5)
     broker.start()
