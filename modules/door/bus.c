@@ -14,48 +14,12 @@
 #include <string.h>
 #include "door.h"
 
-enum { EVENT_MAX = 64, TEXT_MAX = 255 };
+enum { TEXT_MAX = 255 };
 
 /* The modules whose events door_bus_parse() accepts */
 static const char *door_modules[] = {
 	"door", "relay", "dryio", "httpopen", "webrelay", "doormqtt",
 };
-
-
-/*
- * The number baresip gives the event of this name, -1 if none.
- * Temporary: switch to the shared event mapping (door_event_ua) once it
- * is on main.
- */
-int door_event_number(const char *name)
-{
-	int i;
-
-	for (i = 0; i < EVENT_MAX; i++) {
-		if (!str_cmp(uag_event_str((enum ua_event)i), name))
-			return i;
-	}
-
-	return -1;
-}
-
-
-/*
- * The number of baresip's MODULE event (1.1.0); on baresip 1.0.0, which
- * has none, the first number past its named events, which its ctrl_tcp
- * and mqtt encode as type "?" of class "other".
- */
-int door_bus_event(void)
-{
-	static int ev = -1;
-
-	if (ev < 0)
-		ev = door_event_number("MODULE");
-	if (ev < 0)
-		ev = door_event_number("?");
-
-	return ev;
-}
 
 
 static int print_mbuf(const char *p, size_t size, void *arg)
@@ -85,7 +49,7 @@ static int emitv(const char *module, const char *event, va_list ap)
 	if (!module || !event)
 		return EINVAL;
 
-	ev = door_bus_event();
+	ev = door_event_ua(DOOR_EV_MODULE);
 	if (ev < 0)
 		return ENOTSUP;
 

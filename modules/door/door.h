@@ -139,6 +139,7 @@ enum door_event {
 	DOOR_EV_CALL_RTPESTAB,
 	DOOR_EV_CALL_LOCAL_SDP,
 	DOOR_EV_CALL_REMOTE_SDP,
+	DOOR_EV_MODULE,            /* the door bus; see door_evmap_build() */
 	DOOR_EV_MAX
 };
 
@@ -417,10 +418,8 @@ int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
 
 /*
  * Door events on baresip's bus (bus.c): "<module>,<event>,<k>=<v>&...",
- * values percent-encoded. door_bus_event() is the event's number.
+ * values percent-encoded. The event is DOOR_EV_MODULE.
  */
-int  door_event_number(const char *name);
-int  door_bus_event(void);
 int  door_bus_emit(const char *module, const char *event, ...);
 int  door_announce(const char *event, ...);
 int  door_bus_parse(const char *prm, struct pl *module, struct pl *event,

@@ -33,6 +33,7 @@ static const struct {
 	[DOOR_EV_CALL_RTPESTAB]        = {"CALL_RTPESTAB",    true},
 	[DOOR_EV_CALL_LOCAL_SDP]       = {"CALL_LOCAL_SDP",   true},
 	[DOOR_EV_CALL_REMOTE_SDP]      = {"CALL_REMOTE_SDP",  true},
+	[DOOR_EV_MODULE]               = {"MODULE",           false},
 };
 
 
@@ -85,6 +86,18 @@ int door_evmap_build(struct door_evmap *map, door_evname_h *nameh,
 
 		map->ua[d] = ev;
 		map->door[ev] = (uint8_t)d;
+	}
+
+	/* baresip 1.0.0 has no MODULE event: the door bus then uses the
+	 * first number it has no name for, which no baresip code acts on
+	 * and which ctrl_tcp and mqtt pass on as type "?" */
+	for (ev = 0; map->ua[DOOR_EV_MODULE] < 0 && ev < DOOR_EV_SCAN; ev++) {
+		const char *name = nameh(ev);
+
+		if (!name || !name[0] || !strcmp(name, "?")) {
+			map->ua[DOOR_EV_MODULE] = ev;
+			map->door[ev] = DOOR_EV_MODULE;
+		}
 	}
 
 	for (d = DOOR_EV_NONE + 1; d < DOOR_EV_MAX; d++) {

@@ -17,7 +17,6 @@ enum {
 	PENDING_MAX = 256,   /* unacked messages before new ones are dropped */
 };
 
-static int ev_incoming = -1;
 
 
 /**
@@ -191,8 +190,8 @@ static void access_follow(const struct pl *module, const struct pl *event,
 }
 
 
-static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
-			const char *prm, void *arg)
+static void bus_handler(struct ua *ua, enum door_event ev,
+			struct call *call, const char *prm, void *arg)
 {
 	struct bus_ev be;
 	char *json = NULL;
@@ -200,12 +199,12 @@ static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
 	(void)call;
 	(void)arg;
 
-	if ((int)ev == ev_incoming) {
+	if (ev == DOOR_EV_CALL_INCOMING) {
 		publish_event("doorbell", "{\"event_type\":\"ring\"}");
 		return;
 	}
 
-	if ((int)ev != door_bus_event() ||
+	if (ev != DOOR_EV_MODULE ||
 	    door_bus_parse(prm, &be.module, &be.event, &be.fields))
 		return;
 
@@ -221,13 +220,11 @@ static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
 
 int dm_publish_init(void)
 {
-	ev_incoming = door_event_number("CALL_INCOMING");
-
-	return uag_event_register(bus_handler, NULL);
+	return door_event_register(bus_handler, NULL);
 }
 
 
 void dm_publish_close(void)
 {
-	uag_event_unregister(bus_handler);
+	door_event_unregister(bus_handler);
 }

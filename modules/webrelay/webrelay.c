@@ -367,8 +367,8 @@ static int print_nothing(const char *p, size_t size, void *arg)
 
 
 /* The door events of the bus whose names have an event URL */
-static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
-			const char *prm, void *arg)
+static void bus_handler(struct ua *ua, enum door_event ev,
+			struct call *call, const char *prm, void *arg)
 {
 	struct re_printf pf = {print_nothing, NULL};
 	struct pl event, fields;
@@ -378,7 +378,7 @@ static void bus_handler(struct ua *ua, enum ua_event ev, struct call *call,
 	(void)call;
 	(void)arg;
 
-	if ((int)ev != door_bus_event() ||
+	if (ev != DOOR_EV_MODULE ||
 	    door_bus_parse(prm, NULL, &event, &fields) ||
 	    event.l >= sizeof(name))
 		return;
@@ -506,7 +506,7 @@ static int module_init(void)
 	if (err)
 		goto out;
 
-	err = uag_event_register(bus_handler, NULL);
+	err = door_event_register(bus_handler, NULL);
 	if (err) {
 		cmd_unregister(baresip_commands(), cmdv);
 		goto out;
@@ -539,7 +539,7 @@ static int module_close(void)
 {
 	unsigned pending = webhttp_pending(http);
 
-	uag_event_unregister(bus_handler);
+	door_event_unregister(bus_handler);
 	cmd_unregister(baresip_commands(), cmdv);
 
 	if (pending)

@@ -18,7 +18,7 @@ static void test_emit_format(void **state)
 	(void)state;
 	test_bus_clear();
 
-	assert_int_equal(27, door_bus_event());
+	assert_int_equal(27, door_event_ua(DOOR_EV_MODULE));
 	assert_int_equal(0, door_bus_emit("relay", "relay_open", "relay", "1",
 					  "name", "Front door", "source",
 					  "dtmf", "peer", NULL, NULL));

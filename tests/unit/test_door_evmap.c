@@ -102,6 +102,10 @@ static void test_v100(void **state)
 
 	/* 1.0.0 has no CALL_ANSWERED: optional, so -1 and no refusal */
 	assert_int_equal(-1, door_evmap_ua(&map, DOOR_EV_CALL_ANSWERED));
+
+	/* nor MODULE: the bus takes the first number without a name */
+	assert_int_equal(24, door_evmap_ua(&map, DOOR_EV_MODULE));
+	assert_int_equal(DOOR_EV_MODULE, door_evmap_door(&map, 24));
 }
 
 
@@ -119,7 +123,8 @@ static void test_v110(void **state)
 	assert_int_equal(DOOR_EV_CALL_INCOMING, door_evmap_door(&map, 9));
 	assert_int_equal(DOOR_EV_CALL_CLOSED, door_evmap_door(&map, 14));
 	assert_int_equal(DOOR_EV_CALL_ANSWERED, door_evmap_door(&map, 12));
-	assert_int_equal(DOOR_EV_NONE, door_evmap_door(&map, 27)); /* MODULE */
+	assert_int_equal(DOOR_EV_MODULE, door_evmap_door(&map, 27));
+	assert_int_equal(27, door_evmap_ua(&map, DOOR_EV_MODULE));
 	assert_int_equal(17, door_evmap_ua(&map, DOOR_EV_CALL_DTMF_START));
 	assert_int_equal(18, door_evmap_ua(&map, DOOR_EV_CALL_DTMF_END));
 }

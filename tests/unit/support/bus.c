@@ -18,9 +18,38 @@ enum { BUS_MODULE = 27 };
 static char bus_text[8192];
 
 
+/* baresip 1.1.0's names, so the shared event map resolves as it would */
+static const char *const names[] = {
+	"REGISTERING", "REGISTER_OK", "REGISTER_FAIL", "FALLBACK_OK",
+	"FALLBACK_FAIL", "UNREGISTERING", "MWI_NOTIFY", "SHUTDOWN", "EXIT",
+	"CALL_INCOMING", "CALL_RINGING", "CALL_PROGRESS", "CALL_ANSWERED",
+	"CALL_ESTABLISHED", "CALL_CLOSED", "TRANSFER", "TRANSFER_FAILED",
+	"CALL_DTMF_START", "CALL_DTMF_END", "CALL_RTPESTAB", "CALL_RTCP",
+	"CALL_MENC", "VU_TX_REPORT", "VU_RX_REPORT", "AUDIO_ERROR",
+	"CALL_LOCAL_SDP", "CALL_REMOTE_SDP", "MODULE", "CUSTOM",
+};
+
+
 const char *uag_event_str(enum ua_event ev)
 {
-	return (int)ev == BUS_MODULE ? "MODULE" : "?";
+	if ((int)ev < 0 || (size_t)ev >= ARRAY_SIZE(names))
+		return "?";
+
+	return names[ev];
+}
+
+
+int uag_event_register(ua_event_h *eh, void *arg)
+{
+	(void)eh;
+	(void)arg;
+	return 0;
+}
+
+
+void uag_event_unregister(ua_event_h *eh)
+{
+	(void)eh;
 }
 
 
