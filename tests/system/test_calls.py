@@ -70,6 +70,11 @@ def test_event_map_matches_this_baresip(tmp_path, procs, module):
     assert pairs, text
     order = EVENTS[version]
     for name, number in pairs.items():
+        if name == "MODULE" and name not in order:
+            # baresip 1.0.0 has no MODULE event: the door bus takes the
+            # first number it has no name for
+            assert int(number) == len(order), (name, number, version)
+            continue
         assert order[int(number)] == name, (name, number, version)
     # every event the modules need was found
     for need in ("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_CLOSED",
