@@ -430,6 +430,26 @@ int  door_bus_field(const struct pl *fields, const char *key, char *val,
 		    size_t sz);
 
 
+/*
+ * TOTP codes (totp.c), RFC 6238 over HMAC-SHA1, free of baresip calls.
+ * key is the raw secret; times are Unix seconds.
+ */
+#define TOTP_PERIOD     30
+#define TOTP_DIGITS_MIN 6
+#define TOTP_DIGITS_MAX 8
+#define TOTP_KEY_MIN    16     /* RFC 4226: at least 128 bits */
+#define TOTP_KEY_MAX    64
+
+int  totp_base32_decode(uint8_t *key, size_t *keylen, const char *str);
+int  totp_base32_print(struct re_printf *pf, const uint8_t *key,
+		       size_t len);
+uint64_t totp_step(uint64_t t);
+int  totp_code(char *buf, size_t sz, const uint8_t *key, size_t keylen,
+	       uint64_t step, unsigned digits);
+int  totp_verify(const uint8_t *key, size_t keylen, unsigned digits,
+		 uint64_t now, const char *code, size_t len, uint64_t *step);
+
+
 /* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */
 int  door_print_safe(struct re_printf *pf, void *str);
 
