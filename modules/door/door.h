@@ -108,9 +108,14 @@ struct matcher;
 /** id is the matched code's id for MATCHER_MATCH, otherwise -1 */
 typedef void (matcher_h)(enum matcher_result res, int id, void *arg);
 
+/** Whether the len digits submitted by '#' are a code now (no '#') */
+typedef bool (matcher_check_h)(const char *digits, size_t len, void *arg);
+
 int  matcher_alloc(struct matcher **mp, uint32_t timeout_ms,
 		   uint32_t max_fail, matcher_h *h, void *arg);
 int  matcher_add(struct matcher *m, const char *code, int id);
+int  matcher_add_check(struct matcher *m, matcher_check_h *checkh, void *arg,
+		       int id);
 void matcher_feed(struct matcher *m, char digit);
 bool matcher_locked(const struct matcher *m);
 uint32_t matcher_failures(const struct matcher *m);

@@ -8,7 +8,10 @@
  * otherwise codes could be tried forever by pausing instead of pressing #.
  * A code added with id MATCHER_FOREIGN belongs to another module judging
  * the same digits: it clears the buffer and is neither a match nor a
- * failure here.
+ * failure here. A checked code (matcher_add_check) has no fixed digits:
+ * a handler judges what '#' submits, for codes that change with time
+ * (TOTP); the timeout never submits to it, and a fixed code typed in full
+ * still matches first.
  */
 #include <string.h>
 #include "door.h"
@@ -19,6 +22,8 @@ struct code {
 	struct le le;
 	char digits[MATCHER_MAXLEN + 1];
 	int id;
+	matcher_check_h *checkh;   /* a checked code: digits unused */
+	void *arg;                 /* referenced */
 };
 
 struct matcher {
@@ -44,6 +49,14 @@ static void destructor(void *data)
 }
 
 
+static void code_destructor(void *data)
+{
+	struct code *c = data;
+
+	mem_deref(c->arg);
+}
+
+
 static const struct code *code_find(const struct matcher *m,
 				    const char *digits, size_t len,
 				    bool prefix)
@@ -54,6 +67,8 @@ static const struct code *code_find(const struct matcher *m,
 		const struct code *c = le->data;
 		size_t clen = strlen(c->digits);
 
+		if (c->checkh)
+			continue;
 		if (prefix ? (clen > len && !memcmp(c->digits, digits, len))
 			   : (clen == len && !memcmp(c->digits, digits, len)))
 			return c;
@@ -87,9 +102,29 @@ static void fail(struct matcher *m)
 }
 
 
-static void submit(struct matcher *m, size_t len)
+/* the checked code that takes the len digits '#' submitted */
+static const struct code *check_find(const struct matcher *m, size_t len)
+{
+	struct le *le;
+
+	LIST_FOREACH(&m->codes, le) {
+		const struct code *c = le->data;
+
+		if (c->checkh && c->checkh(m->buf, len, c->arg))
+			return c;
+	}
+
+	return NULL;
+}
+
+
+/* hash: '#' submitted the digits, so checked codes may take them */
+static void submit(struct matcher *m, size_t len, bool hash)
 {
 	const struct code *c = code_find(m, m->buf, len, false);
+
+	if (!c && hash)
+		c = check_find(m, len);
 
 	if (c) {
 		int id = c->id;
@@ -109,7 +144,7 @@ static void timeout_handler(void *arg)
 	struct matcher *m = arg;
 
 	if (m->len)
-		submit(m, m->len);
+		submit(m, m->len, false);
 }
 
 
@@ -143,11 +178,36 @@ int matcher_add(struct matcher *m, const char *code, int id)
 	if (!m || !door_dtmf_code_valid(code))
 		return EINVAL;
 
-	c = mem_zalloc(sizeof(*c), NULL);
+	c = mem_zalloc(sizeof(*c), code_destructor);
 	if (!c)
 		return ENOMEM;
 
 	str_ncpy(c->digits, code, sizeof(c->digits));
+	c->id = id;
+	list_append(&m->codes, &c->le, c);
+
+	return 0;
+}
+
+
+/**
+ * A code checkh judges when '#' submits digits; arg, a mem object, is
+ * referenced for the matcher's life. id as for matcher_add().
+ */
+int matcher_add_check(struct matcher *m, matcher_check_h *checkh, void *arg,
+		      int id)
+{
+	struct code *c;
+
+	if (!m || !checkh)
+		return EINVAL;
+
+	c = mem_zalloc(sizeof(*c), code_destructor);
+	if (!c)
+		return ENOMEM;
+
+	c->checkh = checkh;
+	c->arg = mem_ref(arg);
 	c->id = id;
 	list_append(&m->codes, &c->le, c);
 
@@ -170,7 +230,7 @@ void matcher_feed(struct matcher *m, char digit)
 	m->buf[m->len] = '\0';
 
 	if (code_find(m, m->buf, m->len, false)) {
-		submit(m, m->len);
+		submit(m, m->len, false);
 		return;
 	}
 
@@ -178,12 +238,12 @@ void matcher_feed(struct matcher *m, char digit)
 		if (m->len == 1)
 			buf_clear(m);       /* a lone '#' submits nothing */
 		else
-			submit(m, m->len - 1);
+			submit(m, m->len - 1, true);
 		return;
 	}
 
 	if (m->len >= MATCHER_MAXLEN) {
-		submit(m, m->len);
+		submit(m, m->len, false);
 		return;
 	}
 

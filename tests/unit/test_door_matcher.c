@@ -205,6 +205,83 @@ static void test_timeout_submits(void **state)
 }
 
 
+/* a checked code: accepts "777" and counts how often it was asked */
+struct checked {
+	unsigned asked;
+	char last[20];
+};
+
+
+static bool check_777(const char *digits, size_t len, void *arg)
+{
+	struct checked *c = arg;
+
+	++c->asked;
+	if (len < sizeof(c->last)) {
+		memcpy(c->last, digits, len);
+		c->last[len] = '\0';
+	}
+	return len == 3 && !memcmp(digits, "777", 3);
+}
+
+
+/* checked codes judge only what '#' submits; fixed codes come first */
+static void test_checked_code(void **state)
+{
+	struct results r;
+	struct matcher *m = make(&r, 300, 0, "1234");
+	struct checked *c = mem_zalloc(sizeof(*c), NULL);
+	(void)state;
+
+	assert_non_null(c);
+	assert_int_equal(0, matcher_add_check(m, check_777, c, 5));
+	assert_int_equal(EINVAL, matcher_add_check(m, NULL, c, 5));
+	assert_int_equal(EINVAL, matcher_add_check(NULL, check_777, c, 5));
+
+	/* typed without '#' it waits; '#' submits it to the check */
+	feed(m, "777");
+	assert_string_equal("", r.log);
+	feed(m, "#");
+	assert_string_equal("M5", r.log);
+	assert_int_equal(1, c->asked);
+	assert_string_equal("777", c->last);
+
+	/* a wrong entry is asked about once and fails */
+	feed(m, "778#");
+	assert_string_equal("M5F", r.log);
+	assert_int_equal(2, c->asked);
+	assert_string_equal("778", c->last);
+
+	/* a fixed code still matches at once, unasked */
+	feed(m, "1234");
+	assert_string_equal("M5FM1", r.log);
+	assert_int_equal(2, c->asked);
+
+	/* the timeout submits a failure, never to the check */
+	feed(m, "777");
+	test_run_loop(700);
+	assert_string_equal("M5FM1F", r.log);
+	assert_int_equal(2, c->asked);
+
+	/* as a foreign code it clears without a match or a failure */
+	mem_deref(m);
+	m = make(&r, 0, 0, NULL);
+	assert_int_equal(0, matcher_add_check(m, check_777, c,
+					      MATCHER_FOREIGN));
+	feed(m, "777#");
+	assert_string_equal("", r.log);
+	feed(m, "7#");
+	assert_string_equal("F", r.log);
+
+	/* the matcher holds a reference: c outlives our own */
+	mem_deref(c);
+	feed(m, "777#");
+	assert_string_equal("F", r.log);
+	mem_deref(m);
+}
+
+
+
 /* freed with a timer pending: the timer must not fire afterwards */
 static void test_free_with_timer(void **state)
 {
@@ -417,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_code_inside_longer_entry),
 		cmocka_unit_test(test_hash_submits),
 		cmocka_unit_test(test_timeout_submits),
+		cmocka_unit_test(test_checked_code),
 		cmocka_unit_test(test_free_with_timer),
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_no_lockout_when_unlimited),
