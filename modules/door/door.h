@@ -454,6 +454,17 @@ int  totp_code(char *buf, size_t sz, const uint8_t *key, size_t keylen,
 int  totp_verify(const uint8_t *key, size_t keylen, unsigned digits,
 		 uint64_t now, const char *code, size_t len, uint64_t *step);
 
+/* totpkey.c: a secret from <prefix>_totp and <prefix>_totp_digits */
+struct totp_key {
+	uint8_t key[TOTP_KEY_MAX];
+	size_t len;
+	unsigned digits;
+};
+
+int  totp_key_conf(struct totp_key **kp, const struct conf *conf,
+		   const char *prefix, bool quiet);
+bool totp_key_check(const char *digits, size_t len, void *arg);
+
 
 /* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */
 int  door_print_safe(struct re_printf *pf, void *str);

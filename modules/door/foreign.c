@@ -6,7 +6,8 @@
  * each matcher also holds the other module's codes as MATCHER_FOREIGN:
  * typed, they clear the digits without a match or a failure. They are
  * added only while the other module is loaded (its list command exists);
- * otherwise they are wrong codes like any other.
+ * otherwise they are wrong codes like any other. relay's TOTP codes are
+ * foreign in dryio while valid (a replay is relay's to refuse).
  */
 #include "door.h"
 
@@ -30,13 +31,41 @@ static int add_keys(struct matcher *m, const char *fmt)
 }
 
 
+static int add_totp(struct matcher *m)
+{
+	const struct conf *conf = conf_cur();
+	char prefix[16], key[32];
+	struct pl pl;
+	unsigned n;
+	int err = 0;
+
+	for (n = 1; n <= DOOR_MAX_INDEX && !err; n++) {
+		struct totp_key *k = NULL;
+
+		/* only where a secret is set; relay logs its errors */
+		(void)re_snprintf(key, sizeof(key), "relay%u_totp", n);
+		if (conf_get(conf, key, &pl))
+			continue;
+
+		(void)re_snprintf(prefix, sizeof(prefix), "relay%u", n);
+		if (totp_key_conf(&k, conf, prefix, true))
+			continue;
+		err = matcher_add_check(m, totp_key_check, k,
+					MATCHER_FOREIGN);
+		mem_deref(k);
+	}
+
+	return err;
+}
+
+
 /** module: the module filling m ("relay" or "dryio") */
 int door_codes_foreign(struct matcher *m, const char *module)
 {
 	if (!str_cmp(module, "relay") && door_cmd_exists("dryio_list"))
 		return add_keys(m, "dryio_out%u_dtmf");
 	if (!str_cmp(module, "dryio") && door_cmd_exists("relay_list"))
-		return add_keys(m, "relay%u_dtmf");
+		return add_keys(m, "relay%u_dtmf") | add_totp(m);
 
 	return 0;
 }

@@ -4,7 +4,8 @@
  * Digits arrive as UA events (RFC 4733 telephone-event and SIP INFO, which
  * baresip 1.0.0 reports alike) or as tones in the received audio, decoded
  * by librem in an audio filter. Each call gets its own matcher, so a
- * caller's failures and lock-out are counted for that call only.
+ * caller's failures and lock-out are counted for that call only. A TOTP
+ * code (otp.c) is one more code in the same matcher, under the same rules.
  */
 #include <string.h>
 #include "door.h"
@@ -129,28 +130,34 @@ static const char *relay_code(const void *item, int *id)
 static int codes_fill(struct matcher *m, void *arg)
 {
 	(void)arg;
-	return door_codes_fill(m, dt.relays, relay_code, "relay");
+	return door_codes_fill(m, dt.relays, relay_code, "relay") |
+		otp_fill(m);
 }
 
 
 static void codes_handler(enum matcher_result res, int id, const char *peer,
 			  const char *callid, uint32_t failures, void *arg)
 {
-	const struct relay *matched = NULL;
-	char detail[64], rid[8];
+	struct relay *matched = NULL;
+	bool totp = id >= RELAY_TOTP_ID, replay = false;
+	char detail[80], rid[8];
 	struct le *le;
 	(void)arg;
 
 	LIST_FOREACH(dt.relays, le) {
-		const struct relay *r = le->data;
+		struct relay *r = le->data;
 
-		if ((int)r->id == id)
+		if ((int)r->id == (totp ? id - RELAY_TOTP_ID : id))
 			matched = r;
 	}
 
-	/* while suspended no code is judged, so none can be tested */
-	if (res != MATCHER_REFUSED && dguard_refused("relay", callid, peer))
+	/* while suspended no code is judged, so none can be tested, and a
+	 * TOTP code refused then stays unused */
+	if (res != MATCHER_REFUSED && dguard_refused("relay", callid, peer)) {
+		otp_result(false, NULL);
 		return;
+	}
+	otp_result(res == MATCHER_MATCH && totp && matched, &replay);
 
 	switch (res) {
 
@@ -159,12 +166,20 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 			return;
 
 		dguard_success(callid);
-		info("relay: right code from %H\n", door_print_safe, peer);
+		info("relay: right %scode from %H\n", totp ? "TOTP " : "",
+		     door_print_safe, peer);
 		re_snprintf(rid, sizeof(rid), "%u", matched->id);
-		audit_code(peer, "ok", rid, NULL);
+		audit_code(peer, "ok", rid, totp ? "TOTP code" : NULL);
 		door_bus_emit("relay", "code_ok", "relay", rid,
 			      "name", matched->name, "source", "dtmf",
 			      "peer", peer, "result", "ok", NULL);
+
+		/* a TOTP code opens its own relay only */
+		if (totp) {
+			(void)relay_act(matched, RELAY_ACT_OPEN, "dtmf",
+					peer);
+			break;
+		}
 
 		/* every relay sharing the code opens */
 		LIST_FOREACH(dt.relays, le) {
@@ -178,7 +193,8 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 
 	case MATCHER_FAIL:
 		dguard_fail(callid, failures);
-		re_snprintf(detail, sizeof(detail), "wrong code, %u of %u",
+		re_snprintf(detail, sizeof(detail), "%swrong code, %u of %u",
+			    replay ? "TOTP code already used, " : "",
 			    failures, dt.cfg.max_fail);
 		warning("relay: wrong code from %H (%s)\n", door_print_safe,
 			peer, detail);

@@ -368,7 +368,12 @@ static int module_init(void)
 		(void)relay_act(r, RELAY_ACT_ON, "restore", NULL);
 	}
 
+	if (otp_conf(conf, &relays))
+		warning("relay: the TOTP settings named above were not"
+			" applied\n");
+
 	err  = dguard_init("relay", conf);
+	err |= otp_init(&relays);
 	err |= dtmf_init(&dtmf_cfg, &relays);
 	err |= relay_cmd_init(&relays, remote);
 	err |= door_event_register(event_handler, NULL);
@@ -391,6 +396,7 @@ static int module_close(void)
 	sweep = mem_deref(sweep);
 	relay_cmd_close();
 	dtmf_close();
+	otp_close();
 	dguard_close();
 
 	/* fail-secure, and without touching the saved bistable states */

@@ -81,6 +81,15 @@ void dtmf_digit(struct call *call, char digit, bool inband);
 void dtmf_call_closed(struct call *call);
 unsigned dtmf_sweep(void);
 
+/* otp.c: TOTP codes, matcher ids RELAY_TOTP_ID + relay number */
+#define RELAY_TOTP_ID 1000
+
+int  otp_conf(const struct conf *conf, const struct list *relays);
+int  otp_init(const struct list *relays);
+void otp_close(void);
+int  otp_fill(struct matcher *m);
+void otp_result(bool accept, bool *replay);
+
 /* relay.c */
 bool relay_state_unsaved(void);
 
