@@ -11,7 +11,7 @@ import struct
 import time
 import urllib.parse
 
-from harness import read_line_file, wait_for
+from harness import Baresip, read_line_file, wait_for
 # procs: the fixture stopping each baresip a test started
 from test_relay import audit, call_door, door, line, procs  # noqa: F401
 
@@ -174,3 +174,28 @@ def test_totp_uri_and_bad_secrets(tmp_path, procs):
     assert s.wait() == 0, s.errors()
     wait_for(lambda: len(opened(tmp_path)) == 2, 5, what="both open")
     assert sorted(r["relay"] for r in opened(tmp_path)) == ["1", "2"]
+
+
+def test_totp_is_no_wrong_code_for_dryio(tmp_path, procs):
+    b = Baresip(tmp_path, modules=("relay", "dryio"), config={
+        "door_audit_file": line(tmp_path, "audit.log"),
+        "relay1_gpio": f"file:{line(tmp_path, 'r1')}", "relay1_hold": "0.3",
+        "relay1_totp": SECRET,
+        "dryio_out1_gpio": f"file:{line(tmp_path, 'o1')}",
+        "dryio_out1_dtmf": "4711", "dryio_out1_hold": "0.3"}).start()
+    procs.append(b)
+    s = call_door(tmp_path, b, totp(SECRET_B32) + "#4711", mode="info")
+    assert s.wait() == 0, s.errors()
+    wait_for(lambda: len(opened(tmp_path)) == 1 and any(
+        r["module"] == "dryio" and r["result"] == "ok"
+        for r in audit(tmp_path)), 5, what="relay and dryio open")
+    time.sleep(0.3)
+    assert not [r for r in audit(tmp_path) if r["result"] == "denied"]
+
+    # a wrong one is wrong for both
+    s = call_door(tmp_path, b, wrong_code() + "#", mode="info",
+                  name="sipp2")
+    assert s.wait() == 0, s.errors()
+    wait_for(lambda: {r["module"] for r in audit(tmp_path)
+                      if r["result"] == "denied"} == {"relay", "dryio"}, 5,
+             what="both refuse")
