@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <re.h>
 #include "baresip_api.h"
 
@@ -464,6 +465,23 @@ struct totp_key {
 int  totp_key_conf(struct totp_key **kp, const struct conf *conf,
 		   const char *prefix, bool quiet);
 bool totp_key_check(const char *digits, size_t len, void *arg);
+
+
+/*
+ * Time profiles (profile.c), weekly hours in local time, free of baresip
+ * calls: "Mo-Fr 08:00-18:00, Sa 09:00-12:00". profconf.c reads them from
+ * door_profileN <name> <hours> and finds them by name.
+ */
+struct profile;
+
+int  profile_parse(struct profile **pp, const char *name, const char *spec);
+const char *profile_name(const struct profile *p);
+void profile_link(struct profile *p, struct list *profiles);
+bool profile_active(const struct profile *p, time_t t);
+time_t profile_next_change(const struct profile *p, time_t now);
+int  profile_conf(struct list *profiles, const struct conf *conf);
+const struct profile *profile_find(const struct list *profiles,
+				   const char *name);
 
 
 /* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */

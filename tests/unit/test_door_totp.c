@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "door.h"
 #include "support.h"
@@ -230,6 +231,55 @@ static void test_base32_print(void **state)
 }
 
 
+static void test_key_conf(void **state)
+{
+	static const char text[] =
+		"relay1_totp GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ\n"
+		"relay1_totp_digits 8\n"
+		"relay2_totp NOTBASE32-189\n"
+		"relay3_totp MZXW6YTBOI\n"
+		"relay4_totp GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n"
+		"relay4_totp_digits 9\n";
+	struct conf *conf = NULL;
+	struct totp_key *k = NULL;
+	char code[9];
+	(void)state;
+
+	assert_int_equal(0, conf_alloc_buf(&conf, (const uint8_t *)text,
+					   strlen(text)));
+	test_log_clear();
+
+	assert_int_equal(0, totp_key_conf(&k, conf, "relay1", false));
+	assert_int_equal(20, k->len);
+	assert_int_equal(8, k->digits);
+	assert_memory_equal(rfc_secret, k->key, 20);
+	assert_int_equal(0, totp_code(code, sizeof(code), k->key, k->len,
+				      totp_step((uint64_t)time(NULL)), 8));
+	assert_true(totp_key_check(code, 8, k));
+	mem_deref(k);
+
+	k = NULL;
+	assert_int_equal(EINVAL, totp_key_conf(&k, conf, "relay2", false));
+	assert_int_equal(EINVAL, totp_key_conf(&k, conf, "relay3", false));
+	assert_int_equal(EINVAL, totp_key_conf(&k, conf, "relay4", false));
+	assert_int_equal(ENOENT, totp_key_conf(&k, conf, "relay5", false));
+	assert_null(k);
+	assert_true(test_log_has("relay2_totp: the secret is not base32"));
+	assert_true(test_log_has("relay3_totp: the secret is not base32"));
+	assert_true(test_log_has("relay4_totp_digits"));
+	assert_false(test_log_has("NOTBASE32"));
+	assert_false(test_log_has("MZXW"));
+
+	/* quiet: the same refusals, nothing logged */
+	test_log_clear();
+	assert_int_equal(EINVAL, totp_key_conf(&k, conf, "relay2", true));
+	assert_int_equal(EINVAL, totp_key_conf(&k, conf, "relay4", true));
+	assert_string_equal("", test_log());
+
+	mem_deref(conf);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_base32_decode),
 		cmocka_unit_test(test_base32_bad),
 		cmocka_unit_test(test_base32_print),
+		cmocka_unit_test(test_key_conf),
 	};
 
 	return cmocka_run_group_tests_name("door_totp", tests, NULL, NULL);
