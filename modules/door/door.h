@@ -484,6 +484,16 @@ const struct profile *profile_find(const struct list *profiles,
 				   const char *name);
 
 
+/* walltimer.c: a timer at a wall-clock time that also wakes when the
+ * clock is stepped (stepped true), through a timerfd in libre's loop */
+struct walltimer;
+
+typedef void (walltimer_h)(bool stepped, void *arg);
+
+int  walltimer_alloc(struct walltimer **wtp, walltimer_h *h, void *arg);
+int  walltimer_start(struct walltimer *wt, time_t at);
+
+
 /* safe.c: %H of a peer's string, control and non-ASCII bytes as '?' */
 int  door_print_safe(struct re_printf *pf, void *str);
 

@@ -322,7 +322,8 @@ static uint32_t minutes_to_edge(const struct profile *p, uint32_t m)
 time_t profile_next_change(const struct profile *p, time_t now)
 {
 	const bool cur = profile_active(p, now);
-	time_t t = now - ((now % 60) + 60) % 60 + 60;
+	time_t t = now + 60;
+	bool realigned = false;
 	struct tm tm, tm2;
 
 	if (!p || !p->spanc)
@@ -333,6 +334,15 @@ time_t profile_next_change(const struct profile *p, time_t now)
 
 		if (!localtime_r(&t, &tm))
 			return 0;
+
+		/* local minutes begin where the offset says (an offset may
+		 * hold seconds, as local mean times did) */
+		if (tm.tm_sec && !realigned) {
+			t -= tm.tm_sec;
+			realigned = true;
+			continue;
+		}
+		realigned = false;
 		if (minute_active(p, week_minute(&tm)) != cur)
 			return t;
 

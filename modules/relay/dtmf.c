@@ -122,7 +122,8 @@ static const char *relay_code(const void *item, int *id)
 	const struct relay *r = item;
 
 	*id = (int)r->id;
-	return r->remote ? r->code : NULL;
+	/* outside its DTMF hours a relay's config code is no code at all */
+	return r->remote && sched_dtmf_allowed(r) ? r->code : NULL;
 }
 
 
@@ -185,7 +186,8 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		LIST_FOREACH(dt.relays, le) {
 			struct relay *r = le->data;
 
-			if (r->remote && !strcmp(r->code, matched->code))
+			if (r->remote && !strcmp(r->code, matched->code) &&
+			    sched_dtmf_allowed(r))
 				(void)relay_act(r, RELAY_ACT_OPEN, "dtmf",
 						peer);
 		}

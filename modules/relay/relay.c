@@ -217,6 +217,8 @@ static void change_handler(struct relay *r, bool on, const char *source,
 	if (r->mode == RELAY_BISTABLE)
 		state_save();
 
+	sched_changed(r, on, source);
+
 	re_snprintf(rid, sizeof(rid), "%u", r->id);
 	door_bus_emit("relay", on ? "relay_open" : "relay_close", "relay", rid,
 		      "name", r->name, "source", source, "peer", who, NULL);
@@ -371,6 +373,9 @@ static int module_init(void)
 	if (otp_conf(conf, &relays))
 		warning("relay: the TOTP settings named above were not"
 			" applied\n");
+	if (sched_init(conf, &relays))
+		warning("relay: the time profiles named above were not"
+			" applied\n");
 
 	err  = dguard_init("relay", conf);
 	err |= otp_init(&relays);
@@ -397,6 +402,7 @@ static int module_close(void)
 	relay_cmd_close();
 	dtmf_close();
 	otp_close();
+	sched_close();
 	dguard_close();
 
 	/* fail-secure, and without touching the saved bistable states */

@@ -90,6 +90,12 @@ void otp_close(void);
 int  otp_fill(struct matcher *m);
 void otp_result(bool accept, bool *replay);
 
+/* sched.c: time profiles for unlocked hours and DTMF hours */
+int  sched_init(const struct conf *conf, struct list *relays);
+void sched_close(void);
+void sched_changed(struct relay *r, bool on, const char *source);
+bool sched_dtmf_allowed(const struct relay *r);
+
 /* relay.c */
 bool relay_state_unsaved(void);
 

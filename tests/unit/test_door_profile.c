@@ -209,6 +209,13 @@ static void test_daylight_saving(void **state)
 		assert_true(profile_next_change(day, t) == t + 5400);
 	}
 
+	/* an offset with seconds, as Amsterdam's mean time had */
+	tz("AMT-0:19:32");
+	assert_true(profile_next_change(day, local(2026, 11, 23, 7, 30) + 17)
+		    == local(2026, 11, 23, 8, 0));
+	assert_true(profile_active(day, local(2026, 11, 23, 8, 0)));
+	assert_false(profile_active(day, local(2026, 11, 23, 8, 0) - 1));
+
 	mem_deref(gap);
 	mem_deref(day);
 	mem_deref(twice);
