@@ -37,7 +37,8 @@ static int arm(struct walltimer *wt)
 
 	memset(&its, 0, sizeof(its));
 	/* disarmed, a timer far ahead still reports clock steps */
-	its.it_value.tv_sec = wt->at ? wt->at : INT32_MAX;
+	its.it_value.tv_sec = wt->at ? wt->at :
+		time(NULL) + 366 * 86400;
 
 	if (timerfd_settime(wt->fd, TFD_TIMER_ABSTIME |
 			    TFD_TIMER_CANCEL_ON_SET, &its, NULL))
