@@ -5,7 +5,11 @@ lines are files on tmpfs, /dev/shm: on a disk mounted with discard a
 rename costs about 1 ms), Debian's nginx on loopback answering the same
 path with a tiny fixed body, and drives both with hload (hload.c, one
 epoll loop in C) at 1, 4 and 16 connections, with and without keep-alive. Then the RSS
-of baresip with the modules and without them. Prints one table.
+of baresip with the modules and without them. Then the latency rows
+(latency.py): OpenDoor request -> line at 200 requests/s beside the same
+request's answer, DTMF last digit -> line beside an external ctrl_tcp
+controller, hold-delay error beside Python's sleep(1), 20 web relays at
+once beside curl --parallel. Prints one table.
 
 Each throughput cell is the best of three runs, interleaved with the
 comparison's. Not part of make test. BENCH_REQUESTS sets requests per
@@ -22,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "system"))
 from harness import Baresip, free_port, wait_for  # noqa: E402
+import latency                                    # noqa: E402
 
 USER, PASS = "bench", "bench-pass"
 AUTH = "Basic " + base64.b64encode(f"{USER}:{PASS}".encode()).decode()
@@ -186,13 +191,17 @@ def main():
         for k, v in sorted(delta.items(), key=lambda kv: -kv[1]):
             if v >= 64:
                 rows.append((f"  of which {k}", f"+{v} KiB", "", ""))
+    with tempfile.TemporaryDirectory() as d, \
+            tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
+        rows += latency.rows(d, shm, USER, PASS, AUTH)
 
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     print(f"{'measure':<{w[0]}}  {'door':>{w[1]}}  {'comparison':<{w[2]}}"
           f"  ratio")
     for r in rows:
         print(f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
-    print(f"({N} requests per cell, hload; relay lines on tmpfs /dev/shm)")
+    print(f"({N} requests per cell, hload; relay lines on tmpfs /dev/shm;"
+          f" load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":
