@@ -5,7 +5,7 @@
 #   make run     start baresip with the modules and a demo config
 #   make test    unit tests (cmocka), then system tests (pytest, real baresip)
 #   make test-gpio  GPIO tests on a real kernel's gpio-sim, in qemu
-#   make bench   httpopen beside nginx, one table (tests/bench/bench.mk)
+#   make bench   door beside nginx, curl, sleep, ctrl_tcp: one table (tests/bench/bench.mk)
 #   make fuzz    libFuzzer targets (tests/fuzz/fuzz.mk); make fuzz-run runs them
 #   make bench-mqtt  MQTT latency over 20 door stations on one broker
 

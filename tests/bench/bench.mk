@@ -1,4 +1,5 @@
-# make bench: httpopen beside nginx, one table (tests/bench/bench.py);
+# make bench: httpopen beside nginx, and the latency rows (OpenDoor,
+# DTMF, hold, web relays; tests/bench/latency.py), one table (bench.py);
 # not part of make test. nginx is installed by the bench only, so test
 # and CI machines get no web server started by its package.
 BENCH_DEPS := nginx
