@@ -350,7 +350,10 @@ def hold_rows(d, shm, lines):
             ref = threading.Thread(target=lambda: (
                 write_line(f"{shm}/ref", "1"), time.sleep(1),
                 write_line(f"{shm}/ref", "0")))
-            b.cmd("relay_open", "1")
+            # the command's answer may come late (ctrl_tcp): both lines
+            # are watched while it is awaited, so no event is read late
+            opener = threading.Thread(target=b.cmd, args=("relay_open", "1"))
+            opener.start()
             ref.start()
             seen = {}
             deadline = time.monotonic() + 5
@@ -359,6 +362,7 @@ def hold_rows(d, shm, lines):
                     for t, n, v in lines.changes():
                         seen.setdefault((n, v), t)
             ref.join()
+            opener.join()
             door_err.append(abs(seen[("hold", "0")] - seen[("hold", "1")]
                                 - 1) * 1e3)
             ref_err.append(abs(seen[("ref", "0")] - seen[("ref", "1")]
