@@ -194,9 +194,12 @@ class Baresip:
         if self.verbose:
             argv.insert(1, "-v")
         if self.valgrind:
+            # fair scheduling: valgrind runs one thread at a time, and
+            # without it an audio thread could starve the SIP loop for a
+            # minute on a loaded machine
             argv = ["valgrind", "-q", f"--error-exitcode={VALGRIND_ERROR}",
-                    "--leak-check=no", f"--log-file={self.valgrind_log}"
-                    ] + argv
+                    "--leak-check=no", "--fair-sched=yes",
+                    f"--log-file={self.valgrind_log}"] + argv
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, cwd=self.dir,
