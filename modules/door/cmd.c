@@ -12,6 +12,49 @@ static int print_mbuf(const char *p, size_t size, void *arg)
 }
 
 
+/* A command line from a config key: printable, 1 to DOOR_CMD_MAX */
+static bool command_valid(const char *cmd)
+{
+	size_t n = str_len(cmd);
+
+	if (!n || n > DOOR_CMD_MAX)
+		return false;
+
+	for (; *cmd; cmd++) {
+		if ((unsigned char)*cmd < 0x20 || *cmd == 0x7f)
+			return false;
+	}
+
+	return true;
+}
+
+
+/**
+ * A baresip command to run later, from a config key (dryio_inN_command,
+ * relayN_alarm_command). ENOENT: not set; EINVAL: unusable, logged with
+ * the module's prefix.
+ */
+int door_conf_command(const struct conf *conf, const char *module,
+		      const char *key, char **cmdp)
+{
+	char text[DOOR_CMD_MAX + 1];
+	int err;
+
+	err = door_conf_text(conf, key, text, sizeof(text));
+	if (err)
+		return err;
+
+	if (!command_valid(text)) {
+		warning("%s: config %s: not a usable command (1 to %u"
+			" printable characters)\n", module, key,
+			DOOR_CMD_MAX);
+		return EINVAL;
+	}
+
+	return str_dup(cmdp, text);
+}
+
+
 bool door_cmd_exists(const char *name)
 {
 	return cmd_find_long(baresip_commands(), name) != NULL;

@@ -89,6 +89,110 @@ const char *line_error(const char *spec, int err);   /* why open failed */
 
 
 /*
+ * Debounced inputs (trig.c): when an input counts as triggered. Pure
+ * logic fed with levels and a clock, so it runs the same under libre
+ * timers and a test's clock.
+ * A level must hold for debounce_ms to count (settle), then stay at the
+ * trigger level for hold_ms more before the input fires.
+ */
+enum trig_action {
+	TRIG_NONE = 0,
+	TRIG_FIRE,        /* became triggered */
+	TRIG_RELEASE,     /* was triggered, left the trigger level */
+};
+
+struct trig {
+	bool high;            /* the level that triggers */
+	uint32_t debounce_ms;
+	uint32_t hold_ms;
+	bool level;           /* last level seen */
+	bool stable;          /* debounced level */
+	bool fired;
+	bool settling;
+	bool holding;
+	uint64_t settle_at;
+	uint64_t hold_at;
+};
+
+void trig_init(struct trig *t, bool high, uint32_t debounce_ms,
+	       uint32_t hold_ms, bool level);
+enum trig_action trig_level(struct trig *t, bool level, uint64_t now);
+enum trig_action trig_tick(struct trig *t, uint64_t now);
+bool trig_deadline(const struct trig *t, uint64_t *at);
+bool trig_active(const struct trig *t);
+const char *trig_action_name(enum trig_action act);
+
+/* dinput.c: a line, its trig and one timer, as dryio's inputs and relay's
+ * door contacts use them. The handler runs for every action and for every
+ * change of the debounced level (trig_active) */
+typedef void (dinput_h)(enum trig_action action, void *arg);
+
+struct dinput_cfg {
+	bool high;               /* the active level */
+	uint32_t debounce_ms;
+	uint32_t hold_ms;
+};
+
+struct dinput {
+	struct line *line;       /* NULL: closed, or it did not open */
+	struct trig trig;
+	struct tmr tmr;
+	dinput_h *h;
+	void *arg;
+};
+
+int  dinput_open(struct dinput *di, const char *spec,
+		 const struct line_cfg *cfg, const struct dinput_cfg *icfg,
+		 dinput_h *h, void *arg);
+void dinput_close(struct dinput *di);
+int  dinput_conf_level(const struct conf *conf, const char *module,
+		       const char *key, bool *high);
+int  dinput_conf_bias(const struct conf *conf, const char *module,
+		      const char *key, enum line_bias *bias);
+
+
+/*
+ * A monitored door (doorstate.c), pure logic with an injected clock in
+ * ms: the debounced contact and its relay's on/off go in, the state comes
+ * out. held and forced are alarms; each ends when the door closes.
+ */
+enum door_state {
+	DOOR_CLOSED = 0,
+	DOOR_OPEN,      /* opened in the access window */
+	DOOR_HELD,      /* open held_ms past access, or open at start */
+	DOOR_FORCED,    /* opened with no access granted */
+};
+
+struct doorstate_cfg {
+	uint64_t entry_ms;     /* access window after the relay goes off */
+	uint64_t held_ms;      /* 0: no held alarm */
+};
+
+struct doorstate {
+	struct doorstate_cfg cfg;
+	enum door_state state;
+	bool access;           /* the relay is on */
+	bool window;           /* ...or went off less than entry_ms ago */
+	uint64_t window_end;
+	uint64_t held_at;
+	bool opened_on;        /* opened while the relay was on */
+	bool relock;           /* closed again with the relay still on */
+};
+
+void doorstate_init(struct doorstate *ds, const struct doorstate_cfg *cfg,
+		    bool open, uint64_t now);
+enum door_state doorstate_contact(struct doorstate *ds, bool open,
+				  uint64_t now);
+enum door_state doorstate_access(struct doorstate *ds, bool on,
+				 uint64_t now);
+enum door_state doorstate_tick(struct doorstate *ds, uint64_t now);
+bool doorstate_deadline(const struct doorstate *ds, uint64_t *at);
+bool doorstate_relock_due(const struct doorstate *ds);
+bool doorstate_alarm(enum door_state state);
+const char *doorstate_name(enum door_state state);
+
+
+/*
  * DTMF code matching (matcher.c), one matcher per call. Digits collect;
  * a code matches as soon as the digits equal it, '#' submits what was
  * typed, the inter-digit timeout submits too. A submitted non-match is a
@@ -419,7 +523,11 @@ int  drive_conf_read(struct drive_conf *dc, const struct conf *conf,
 /*
  * Calling other modules (cmd.c), through baresip's long commands.
  */
+#define DOOR_CMD_MAX 400
+
 bool door_cmd_exists(const char *name);
+int  door_conf_command(const struct conf *conf, const char *module,
+		       const char *key, char **cmdp);
 int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
 
 /*

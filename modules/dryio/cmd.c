@@ -17,11 +17,11 @@ static const char *onoff(bool on)
 
 static int print_input(struct re_printf *pf, const struct input *in)
 {
-	const struct trig *t = &in->trig;
+	const struct trig *t = &in->di.trig;
 	int err;
 
 	err = re_hprintf(pf, "in%u  \"%s\"  %s  ", in->n, in->name,
-			 line_spec(in->line) ? line_spec(in->line)
+			 line_spec(in->di.line) ? line_spec(in->di.line)
 					     : "(line failed)");
 	err |= re_hprintf(pf, "level=%u trigger=%s active=%s triggered=%s"
 			  " debounce=%ums hold=%ums", input_level(in),

@@ -8,40 +8,6 @@
 
 
 /*
- * trig.c: when an input counts as triggered. Pure logic fed with levels
- * and a clock, so it runs the same under libre timers and a test's clock.
- * A level must hold for debounce_ms to count (settle), then stay at the
- * trigger level for hold_ms more before the input fires.
- */
-enum trig_action {
-	TRIG_NONE = 0,
-	TRIG_FIRE,        /* became triggered */
-	TRIG_RELEASE,     /* was triggered, left the trigger level */
-};
-
-struct trig {
-	bool high;            /* the level that triggers */
-	uint32_t debounce_ms;
-	uint32_t hold_ms;
-	bool level;           /* last level seen */
-	bool stable;          /* debounced level */
-	bool fired;
-	bool settling;
-	bool holding;
-	uint64_t settle_at;
-	uint64_t hold_at;
-};
-
-void trig_init(struct trig *t, bool high, uint32_t debounce_ms,
-	       uint32_t hold_ms, bool level);
-enum trig_action trig_level(struct trig *t, bool level, uint64_t now);
-enum trig_action trig_tick(struct trig *t, uint64_t now);
-bool trig_deadline(const struct trig *t, uint64_t *at);
-bool trig_active(const struct trig *t);
-const char *trig_action_name(enum trig_action act);
-
-
-/*
  * alert.c: "ALERT=<text>" bodies, and percent-encoding for webrelay
  */
 int  alert_parse(const struct pl *ctype, const uint8_t *body, size_t len,
@@ -86,9 +52,7 @@ struct input {
 	struct le le;
 	unsigned n;
 	char name[DRYIO_NAME_MAX];
-	struct line *line;
-	struct trig trig;
-	struct tmr tmr;
+	struct dinput di;     /* its line, debounce and hold */
 	char *alert;          /* NULL for none */
 	char *command;        /* NULL for none */
 	unsigned output;      /* 0 for none */

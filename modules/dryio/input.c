@@ -1,8 +1,8 @@
 /**
- * @file input.c  One dry-contact input: config, line, debounce/hold timer
+ * @file input.c  One dry-contact input: config and what it does
  *
- * Level changes arrive from the line's descriptor (fd_listen in line.c);
- * trig.c decides, one libre timer wakes it at its next deadline.
+ * The line, its debounce and its timer are door/dinput.c's; this file
+ * reads the config and acts when the input fires or is released.
  */
 #include <string.h>
 #include "door.h"
@@ -15,8 +15,7 @@ static void input_destructor(void *data)
 {
 	struct input *in = data;
 
-	tmr_cancel(&in->tmr);
-	mem_deref(in->line);
+	dinput_close(&in->di);
 	mem_deref(in->alert);
 	mem_deref(in->command);
 }
@@ -28,12 +27,9 @@ static void key_make(char *key, size_t sz, unsigned n, const char *what)
 }
 
 
-static void tmr_handler(void *arg);
-
-
-static void act(struct input *in, enum trig_action action)
+static void act(enum trig_action action, void *arg)
 {
-	uint64_t now = tmr_jiffies(), at;
+	struct input *in = arg;
 	char id[8];
 
 	switch (action) {
@@ -54,84 +50,6 @@ static void act(struct input *in, enum trig_action action)
 	default:
 		break;
 	}
-
-	if (trig_deadline(&in->trig, &at))
-		tmr_start(&in->tmr, at > now ? at - now : 0, tmr_handler, in);
-	else
-		tmr_cancel(&in->tmr);
-}
-
-
-static void tmr_handler(void *arg)
-{
-	struct input *in = arg;
-
-	act(in, trig_tick(&in->trig, tmr_jiffies()));
-}
-
-
-static void change_handler(bool value, void *arg)
-{
-	struct input *in = arg;
-
-	debug("dryio: in%u level %d\n", in->n, value);
-	act(in, trig_level(&in->trig, value, tmr_jiffies()));
-}
-
-
-static int conf_trigger(const struct conf *conf, const char *key,
-			bool *high)
-{
-	struct pl pl;
-
-	if (conf_get(conf, key, &pl) || !pl_isset(&pl))
-		return ENOENT;
-
-	if (!pl_strcasecmp(&pl, "high"))
-		*high = true;
-	else if (!pl_strcasecmp(&pl, "low"))
-		*high = false;
-	else {
-		warning("dryio: config %s: '%r' is not high or low\n",
-			key, &pl);
-		return EINVAL;
-	}
-
-	return 0;
-}
-
-
-static int conf_bias(const struct conf *conf, const char *key,
-		     enum line_bias *bias)
-{
-	struct pl pl;
-
-	if (conf_get(conf, key, &pl) || !pl_isset(&pl))
-		return ENOENT;
-
-	if (line_bias_parse(&pl, bias)) {
-		warning("dryio: config %s: '%r' is not pull-up, pull-down,"
-			" disable or as-is\n", key, &pl);
-		return EINVAL;
-	}
-
-	return 0;
-}
-
-
-static bool command_valid(const char *cmd)
-{
-	size_t n = str_len(cmd);
-
-	if (!n || n > 400)
-		return false;
-
-	for (; *cmd; cmd++) {
-		if ((unsigned char)*cmd < 0x20 || *cmd == 0x7f)
-			return false;
-	}
-
-	return true;
 }
 
 
@@ -144,10 +62,10 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	       input_fire_h *fireh, void *arg)
 {
 	struct line_cfg lcfg = {LINE_INPUT, false, LINE_BIAS_AS_IS, "dryio"};
-	uint32_t debounce = 50, hold = 0, output = 0;
+	struct dinput_cfg icfg = {false, 50, 0};
+	uint32_t output = 0;
 	struct input *in;
 	char key[48], spec[256], text[401];
-	bool high = false, level = false;
 	int err = 0, e;
 
 	if (!ip || !conf)
@@ -162,7 +80,6 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	if (!in)
 		return ENOMEM;
 
-	tmr_init(&in->tmr);
 	in->n = n;
 	in->fireh = fireh;
 	in->arg = arg;
@@ -173,19 +90,20 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 		err = EINVAL;
 
 	key_make(key, sizeof(key), n, "bias");
-	if (conf_bias(conf, key, &lcfg.bias) == EINVAL)
+	if (dinput_conf_bias(conf, "dryio", key, &lcfg.bias) == EINVAL)
 		err = EINVAL;
 
 	key_make(key, sizeof(key), n, "debounce");
-	if (door_conf_u32(conf, key, 0, DEBOUNCE_MAX_MS, &debounce) == EINVAL)
+	if (door_conf_u32(conf, key, 0, DEBOUNCE_MAX_MS,
+			  &icfg.debounce_ms) == EINVAL)
 		err = EINVAL;
 
 	key_make(key, sizeof(key), n, "trigger");
-	if (conf_trigger(conf, key, &high) == EINVAL)
+	if (dinput_conf_level(conf, "dryio", key, &icfg.high) == EINVAL)
 		err = EINVAL;
 
 	key_make(key, sizeof(key), n, "hold");
-	if (door_conf_seconds(conf, key, &hold) == EINVAL)
+	if (door_conf_seconds(conf, key, &icfg.hold_ms) == EINVAL)
 		err = EINVAL;
 
 	key_make(key, sizeof(key), n, "output");
@@ -208,36 +126,21 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	}
 
 	key_make(key, sizeof(key), n, "command");
-	e = door_conf_text(conf, key, text, sizeof(text));
-	if (e == EINVAL) {
+	if (door_conf_command(conf, "dryio", key, &in->command) == EINVAL)
 		err = EINVAL;
-	}
-	else if (!e && !command_valid(text)) {
-		warning("dryio: config %s: not a usable command (1 to 400"
-			" printable characters)\n", key);
-		err = EINVAL;
-	}
-	else if (!e) {
-		err |= str_dup(&in->command, text);
-	}
 
 	if (err)
 		goto out;
 
-	e = line_open(&in->line, spec, &lcfg, change_handler, in);
+	e = dinput_open(&in->di, spec, &lcfg, &icfg, act, in);
 	if (e) {
 		key_make(key, sizeof(key), n, "gpio");
 		warning("dryio: config %s: cannot open line '%s': %s;"
 			" in%u disabled\n", key, spec,
 			line_error(spec, e), n);
 	}
-	else {
-		(void)line_get(in->line, &level);
-	}
 
-	trig_init(&in->trig, high, debounce, hold, level);
-
-	if (in->line && trig_active(&in->trig))
+	if (in->di.line && trig_active(&in->di.trig))
 		info("dryio: in%u (%s) is at its trigger level at start;"
 		     " it triggers on its next change\n", n, in->name);
 
@@ -254,5 +157,5 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 /** The level last seen on the line, debounced or not */
 bool input_level(const struct input *in)
 {
-	return in && in->trig.level;
+	return in && in->di.trig.level;
 }

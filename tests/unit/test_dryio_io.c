@@ -278,9 +278,9 @@ static void test_input_debounce_real_timer(void **state)
 				    "dryio_in1_debounce 80\n"));
 	assert_true(gpiod_double_flags(21) &
 		    GPIOD_DOUBLE_PULL_UP);
-	assert_false(in->trig.high);                /* default: low */
+	assert_false(in->di.trig.high);                /* default: low */
 	assert_string_equal(in->name, "Input 1");
-	assert_false(trig_active(&in->trig));
+	assert_false(trig_active(&in->di.trig));
 
 	/* a 20 ms bounce */
 	gpiod_double_drive(21, 0);
@@ -296,11 +296,11 @@ static void test_input_debounce_real_timer(void **state)
 	assert_false(input_level(in));
 	test_run_loop(100);
 	assert_int_equal(1, fired);
-	assert_true(in->trig.fired);
+	assert_true(in->di.trig.fired);
 
 	gpiod_double_drive(21, 1);
 	test_run_loop(150);
-	assert_false(in->trig.fired);
+	assert_false(in->di.trig.fired);
 	assert_true(test_log_has("in1 (Input 1) released"));
 
 	mem_deref(in);
@@ -321,7 +321,7 @@ static void test_input_hold_real_timer(void **state)
 				    "dryio_in1_output 3\n"
 				    "dryio_in1_alert SOS\n"
 				    "dryio_in1_command relay_open\n"));
-	assert_true(in->trig.high);
+	assert_true(in->di.trig.high);
 	assert_int_equal(3, in->output);
 	assert_string_equal(in->alert, "SOS");
 	assert_string_equal(in->command, "relay_open");
@@ -344,7 +344,7 @@ static void test_input_start_active(void **state)
 	test_log_clear();
 	gpiod_double_drive(21, 0);                  /* already pressed */
 	assert_int_equal(0, in_make(&in, "dryio_in1_gpio gpiochip0:21\n"));
-	assert_true(trig_active(&in->trig));
+	assert_true(trig_active(&in->di.trig));
 	assert_true(test_log_has("at its trigger level at start"));
 	test_run_loop(100);
 	assert_int_equal(0, fired);

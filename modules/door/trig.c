@@ -11,7 +11,6 @@
  */
 #include <string.h>
 #include "door.h"
-#include "dryio.h"
 
 
 void trig_init(struct trig *t, bool high, uint32_t debounce_ms,
