@@ -172,8 +172,12 @@ static int cmd_list(struct re_printf *pf, void *arg)
 		if (r->type == RELAY_EVENT)
 			err |= re_hprintf(pf, "(%s) ",
 					  door_phase_name(r->phase));
-		err |= re_hprintf(pf, "%s\n", !r->drive ? "disabled" :
+		err |= re_hprintf(pf, "%s", !r->drive ? "disabled" :
 				  r->on ? "on" : "off");
+		if (relay_door_state(r))
+			err |= re_hprintf(pf, "  door %s",
+					  relay_door_state(r));
+		err |= re_hprintf(pf, "\n");
 	}
 
 	return err;
@@ -196,11 +200,15 @@ static int cmd_status(struct re_printf *pf, void *arg)
 		err |= re_hprintf(pf, "\",\"line\":\"");
 		err |= door_json_escape(pf, r->spec);
 		err |= re_hprintf(pf, "\",\"mode\":\"%s\",\"type\":\"%s\","
-				  "\"state\":\"%s\",\"enabled\":%s}",
+				  "\"state\":\"%s\",\"enabled\":%s,\"door\":",
 				  relay_mode_name(r->mode),
 				  relay_type_name(r->type),
 				  r->on ? "on" : "off",
 				  r->drive ? "true" : "false");
+		/* null: no door contact, or it did not open */
+		err |= relay_door_state(r) ?
+			re_hprintf(pf, "\"%s\"}", relay_door_state(r)) :
+			re_hprintf(pf, "null}");
 	}
 	err |= re_hprintf(pf, "]}\n");
 

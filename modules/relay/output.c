@@ -10,6 +10,7 @@ static void relay_destructor(void *data)
 	struct relay *r = data;
 
 	mem_deref(r->drive);
+	mem_deref(r->contact);
 }
 
 

@@ -41,6 +41,7 @@ static void load_relays(const struct conf *conf)
 		}
 
 		list_append(&relays, &r->le, r);
+		(void)contact_conf(r, conf);
 	}
 }
 
@@ -218,6 +219,7 @@ static void change_handler(struct relay *r, bool on, const char *source,
 		state_save();
 
 	sched_changed(r, on, source);
+	contact_relay_changed(r, on);
 
 	re_snprintf(rid, sizeof(rid), "%u", r->id);
 	door_bus_emit("relay", on ? "relay_open" : "relay_close", "relay", rid,
@@ -356,6 +358,7 @@ static int module_init(void)
 		}
 
 		(void)relay_attach(r, change_handler, NULL);
+		(void)contact_attach(r);
 	}
 
 	/* audited as an "on" with source "restore" */
@@ -406,8 +409,10 @@ static int module_close(void)
 	dguard_close();
 
 	/* fail-secure, and without touching the saved bistable states */
-	LIST_FOREACH(&relays, le)
+	LIST_FOREACH(&relays, le) {
+		contact_close(le->data);
 		relay_shutdown(le->data);
+	}
 
 	list_flush(&relays);
 	calls = mem_deref(calls);

@@ -43,6 +43,7 @@ struct relay {
 	bool on;                /* the drive's state, mirrored */
 	relay_change_h *changeh;
 	void *arg;
+	struct contact *contact; /* door contact, NULL for none (contact.c) */
 };
 
 /* output.c */
@@ -58,6 +59,16 @@ void relay_shutdown(struct relay *r);
 const char *relay_mode_name(enum relay_mode mode);
 const char *relay_type_name(enum relay_type type);
 struct relay *relay_lookup(const struct list *relays, const char *key);
+
+/* contact.c: the door contact, its states and alarms */
+struct contact;
+
+int  contact_conf(struct relay *r, const struct conf *conf);
+int  contact_attach(struct relay *r);
+void contact_relay_changed(struct relay *r, bool on);
+void contact_close(struct relay *r);
+bool relay_door_open(const struct relay *r);
+const char *relay_door_state(const struct relay *r);
 
 /* store.c */
 int  store_save(const char *path, const struct list *relays,

@@ -19,6 +19,10 @@ static const char *event_names[WEBEVENT_COUNT] = {
 	"code_ok",
 	"code_bad",
 	"input",
+	"door_status",
+	"door_forced",
+	"door_held",
+	"door_closed",
 };
 
 struct var_def {
