@@ -176,6 +176,7 @@ struct doorstate {
 	uint64_t window_end;
 	uint64_t held_at;
 	bool opened_on;        /* opened while the relay was on */
+	bool used;             /* ...at any time during this access */
 	bool relock;           /* closed again with the relay still on */
 };
 

@@ -4,8 +4,9 @@
  * Pure logic with an injected clock (ms), like guard.c and trig.c: the
  * caller feeds the debounced contact, its relay's on/off and the time,
  * and arms one timer for doorstate_deadline(). The access window is the
- * time the relay is on plus entry_ms after it goes off; a door opened in
- * it is open, otherwise forced. An open door becomes held held_ms after
+ * time the relay is on plus entry_ms after it goes off (unless the door
+ * opened while it was on: that access is used up); a door opened in it is
+ * open, otherwise forced. An open door becomes held held_ms after
  * the later of its opening and the latest access. Alarms (held, forced)
  * end only when the door closes. After a restart an open door is held,
  * never forced: nobody knows whether access was granted before.
@@ -58,6 +59,7 @@ enum door_state doorstate_contact(struct doorstate *ds, bool open,
 	if (in_window(ds, now)) {
 		ds->state = DOOR_OPEN;
 		ds->opened_on = ds->access;
+		ds->used = ds->access;
 		ds->held_at = now + ds->cfg.held_ms;
 	}
 	else {
@@ -80,9 +82,11 @@ enum door_state doorstate_access(struct doorstate *ds, bool on,
 		if (ds->state == DOOR_OPEN)
 			ds->held_at = now + ds->cfg.held_ms;
 		ds->window = false;
+		ds->used = false;
 	}
 	else if (!on && ds->access) {
-		ds->window = true;
+		/* an access the door already opened for is used up */
+		ds->window = !ds->used;
 		ds->window_end = now + ds->cfg.entry_ms;
 		ds->opened_on = false;
 	}

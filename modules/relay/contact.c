@@ -285,9 +285,10 @@ static void changed(struct contact *c, enum door_state was, uint64_t now)
 
 	c->since = now;
 
+	/* only a pulse: relay_on and unlocked hours stay as they were */
 	if (state == DOOR_CLOSED && c->relock &&
-	    doorstate_relock_due(&c->ds) &&
-	    c->r->mode == RELAY_MONOSTABLE && c->r->on) {
+	    doorstate_relock_due(&c->ds) && c->r->drive &&
+	    drive_reason(c->r->drive) == DRIVE_PULSE) {
 		info("relay: relay %u (%s) relocked: its door closed\n",
 		     c->r->id, c->r->name);
 		(void)relay_set(c->r, false, false, "relock", NULL);
@@ -407,7 +408,8 @@ void contact_close(struct relay *r)
 
 	tmr_cancel(&c->tmr);
 	dinput_close(&c->di);
-	if (c->monitored && doorstate_alarm(c->ds.state))
+	if (c->monitored && doorstate_alarm(c->ds.state) &&
+	    door_cmd_exists("dryio_out"))
 		alarm_output(c, false);
 	c->monitored = false;
 }

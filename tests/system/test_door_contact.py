@@ -128,6 +128,15 @@ def test_relock_on_close(tmp_path):
         assert door.alarms() == []
         acts = [r for r in audit(door.audit) if r["action"] == "open"]
         assert len(acts) == 1 and acts[0]["result"] == "ok"
+
+        # relay_on holds the door open on purpose: relock leaves it on
+        b.ok("relay_on", "1")
+        write(door.contact, 1)
+        wait_for(lambda: states(b).count("open") == 2)
+        write(door.contact, 0)
+        wait_for(lambda: len(door_events(b, "door_closed")) == 2)
+        time.sleep(0.3)
+        assert read_line_file(door.lock) == "1"
     finally:
         door.stop()
 
@@ -235,7 +244,8 @@ def test_opened_after_the_entry_time_is_forced(tmp_path):
 
         # within the window after the relay went off: an access
         b.ok("relay_open", "1")
-        wait_door(b, "relay_close", relay="1", source="timer")
+        wait_for(lambda: len(door_events(b, "relay_close")) == 2)
+        assert read_line_file(door.lock) == "0"
         write(door.contact, 1)
         wait_door(b, "door_status", state="open")
         assert len(door_events(b, "door_forced")) == 1

@@ -66,6 +66,9 @@ static void test_open_with_access(void **state)
 	/* the relay goes off: no relock pending any more */
 	assert_int_equal(DOOR_CLOSED, doorstate_access(&ds, false, 4 * S));
 	assert_false(doorstate_relock_due(&ds));
+
+	/* the access was used: no entry window after it, opening is forced */
+	assert_int_equal(DOOR_FORCED, doorstate_contact(&ds, true, 5 * S));
 }
 
 
