@@ -25,7 +25,7 @@ struct contact {
 	bool relock;
 	uint32_t alarm_output;         /* dryio output, 0 for none */
 	char *alarm_command;
-	uint64_t since;                /* when the current state began */
+	uint64_t since;                /* when the door opened or closed */
 };
 
 
@@ -237,7 +237,7 @@ static void alarm_end(const struct contact *c, enum door_state was,
 {
 	char detail[64];
 
-	re_snprintf(detail, sizeof(detail), "door closed after %llu ms",
+	re_snprintf(detail, sizeof(detail), "door closed after %llu ms open",
 		    (unsigned long long)(now - c->since));
 	info("relay: door of relay %u (%s) closed: %s alarm ended\n",
 	     c->r->id, c->r->name, doorstate_name(was));
@@ -283,7 +283,8 @@ static void changed(struct contact *c, enum door_state was, uint64_t now)
 		emit(c, "door_closed", state);
 	}
 
-	c->since = now;
+	if (was == DOOR_CLOSED || state == DOOR_CLOSED)
+		c->since = now;
 
 	/* only a pulse: relay_on and unlocked hours stay as they were */
 	if (state == DOOR_CLOSED && c->relock &&

@@ -226,7 +226,9 @@ def test_held_alarm_at_the_configured_second(tmp_path):
                           if r["result"] == "ended"])
         end = [r for r in door.alarms() if r["result"] == "ended"][0]
         assert end["action"] == "door_held"
+        # how long the door stood open, from its opening, not the alarm
         assert end["detail"].startswith("door closed after")
+        assert int(end["detail"].split()[3]) >= held * 1000
         assert states(b) == ["open", "held", "closed"]
     finally:
         door.stop()
