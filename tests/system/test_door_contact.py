@@ -202,8 +202,12 @@ def test_forced_alarm_fires_output_command_url_and_audit(tmp_path):
 
 def test_held_alarm_at_the_configured_second(tmp_path):
     held = 1.5
-    door = Door(tmp_path, relay1_hold="0.3", relay1_entry_time="0.5",
-                relay1_held_alarm=str(held)).start()
+    srv = HttpRec().start()
+    door = Door(tmp_path, modules=("relay", "webrelay"),
+                relay1_hold="0.3", relay1_entry_time="0.5",
+                relay1_held_alarm=str(held),
+                webrelay_on_door_held=srv.url("/held?relay=$relay&n=$name"))
+    door.start()
     b = door.b
     try:
         b.ok("relay_open", "1")
@@ -230,8 +234,11 @@ def test_held_alarm_at_the_configured_second(tmp_path):
         assert end["detail"].startswith("door closed after")
         assert int(end["detail"].split()[3]) >= held * 1000
         assert states(b) == ["open", "held", "closed"]
+        reqs = srv.wait_count(1, "/held")
+        assert reqs[0].params == {"relay": "1", "n": "Front door"}
     finally:
         door.stop()
+        srv.stop()
 
 
 def test_opened_after_the_entry_time_is_forced(tmp_path):
