@@ -73,6 +73,7 @@ NEEDED="curl file binutils util-linux systemd python3 baresip-core
 	libre-dev:$NATIVE librem-dev:$NATIVE libgpiod-dev:$NATIVE
 	libcurl4-openssl-dev:$NATIVE libcmocka-dev:$NATIVE pkgconf:$NATIVE
 	libmosquitto-dev:$NATIVE libmosquitto-dev:arm64
+	libssl-dev:$NATIVE libssl-dev:arm64
 	libc6-dev:arm64 libre-dev:arm64 librem-dev:arm64 libgpiod-dev:arm64
 	libcurl4-openssl-dev:arm64 pkgconf:arm64"
 missing=

@@ -193,6 +193,12 @@ int         account_set_mediaenc(struct account *acc, const char *mencid);
 const char *account_mediaenc(const struct account *acc);
 const char *account_aor(const struct account *acc);
 
+/* Network: baresip's DNS client, asking the dns_server lines of the
+ * config (or the system's servers) from the loop, without blocking */
+struct network;
+struct network *baresip_network(void);
+struct dnsc *net_dnsc(const struct network *net);
+
 /* Media streams */
 struct stream;
 struct stream *audio_strm(const struct audio *au);

@@ -3,9 +3,11 @@
  *
  * libmosquitto driven by baresip's loop: the client's socket through
  * fd_listen (write interest while libmosquitto has bytes to send), its
- * keep-alive on a libre timer, connects that never block (an IP address or
- * a name the resolver answers at once; the TCP connect completes in the
- * loop). A lost broker is retried after 1 s, doubling up to 60 s.
+ * keep-alive on a libre timer, connects that never block: the broker's
+ * name is looked up by resolve.c (hosts file, then baresip's DNS client)
+ * and the client connects to the address; the TCP connect and the TLS
+ * handshake complete in the loop, the certificate checked for the name
+ * (tls.c). A lost broker is retried after 1 s, doubling up to 60 s.
  * Nothing is published while away, and at most 256 messages wait for the
  * broker's ack: on each connect availability, discovery and every state
  * are published afresh (retained).
@@ -19,8 +21,6 @@
 enum {
 	KEEPALIVE_S    = 30,
 	MISC_MS        = 1000,
-	BACKOFF_MIN_MS = 1000,
-	BACKOFF_MAX_MS = 60000,
 	INFLIGHT_MAX   = 20,
 };
 
@@ -31,9 +31,11 @@ static struct {
 	int flags;
 	struct tmr misc;
 	struct tmr retry;
-	uint32_t backoff_ms;
+	uint32_t backoff_ms;     /* the last pause; 0 after a connect */
+	bool resolving;
 	bool closing;
 	bool refused_logged;
+	bool failure_logged;
 } cn = {.fd = -1};
 
 
@@ -108,6 +110,22 @@ static int conf_load(struct dm_conf *c, const struct conf *conf)
 static void retry_schedule(void);
 
 
+/* A refused certificate is one warning until the next connect */
+static void tls_check(int rc)
+{
+	const char *why = dm_tls_refusal();
+
+	if (rc != MOSQ_ERR_TLS || !why)
+		return;
+
+	if (!cn.refused_logged)
+		warning("doormqtt: %s:%u: certificate refused: %s\n",
+			dm.cfg.host, dm.cfg.port, why);
+	cn.refused_logged = true;
+	cn.failure_logged = true;
+}
+
+
 static void fd_handler(int flags, void *arg)
 {
 	int rc = MOSQ_ERR_SUCCESS;
@@ -120,6 +138,7 @@ static void fd_handler(int flags, void *arg)
 
 	if (rc != MOSQ_ERR_SUCCESS) {
 		debug("doormqtt: connection: %s\n", mosquitto_strerror(rc));
+		tls_check(rc);
 		dm.connected = false;
 		retry_schedule();
 	}
@@ -179,22 +198,32 @@ static void retry_handler(void *arg);
 
 static void retry_schedule(void)
 {
-	if (cn.closing || tmr_isrunning(&cn.retry))
+	if (cn.closing || cn.resolving || tmr_isrunning(&cn.retry))
 		return;
 
+	cn.backoff_ms = dm_backoff_next(cn.backoff_ms);
 	tmr_start(&cn.retry, cn.backoff_ms, retry_handler, NULL);
 	debug("doormqtt: next attempt in %u s\n", cn.backoff_ms / 1000);
-	cn.backoff_ms = min(cn.backoff_ms * 2, (uint32_t)BACKOFF_MAX_MS);
 }
 
 
-static void retry_handler(void *arg)
+/* The first failure since the last connect is a warning, the rest debug */
+static void attempt_failed(const char *why)
 {
-	int rc;
-	(void)arg;
+	if (cn.failure_logged)
+		debug("doormqtt: %s:%u: %s\n", dm.cfg.host, dm.cfg.port, why);
+	else
+		warning("doormqtt: %s:%u: %s; retrying\n", dm.cfg.host,
+			dm.cfg.port, why);
+	cn.failure_logged = true;
+	retry_schedule();
+}
 
-	if (dm.connected)
-		return;
+
+static void connect_to(const struct sa *addr)
+{
+	char ip[64];
+	int rc;
 
 	/* the new socket may reuse the old one's number: watch it afresh */
 	if (cn.fd >= 0) {
@@ -202,13 +231,70 @@ static void retry_handler(void *arg)
 		cn.fd = -1;
 	}
 
-	rc = mosquitto_reconnect_async(dm.mosq);
+	re_snprintf(ip, sizeof(ip), "%j", addr);
+	rc = mosquitto_connect_async(dm.mosq, ip, dm.cfg.port, KEEPALIVE_S);
 	dm_sock_update();
 	if (rc != MOSQ_ERR_SUCCESS) {
-		debug("doormqtt: %s:%u: %s\n", dm.cfg.host, dm.cfg.port,
-		      mosquitto_strerror(rc));
-		retry_schedule();
+		tls_check(rc);
+		attempt_failed(rc == MOSQ_ERR_ERRNO ? "cannot connect" :
+			       mosquitto_strerror(rc));
 	}
+}
+
+
+static void lookup_failed(int err)
+{
+	char why[80];
+
+	if (err == ENOENT)
+		str_ncpy(why, "no such name", sizeof(why));
+	else
+		re_snprintf(why, sizeof(why), "cannot look up the name (%m)",
+			    err);
+	attempt_failed(why);
+}
+
+
+static void resolve_handler(int err, const struct sa *addr)
+{
+	cn.resolving = false;
+	if (err) {
+		lookup_failed(err);
+		return;
+	}
+
+	connect_to(addr);
+}
+
+
+/* One connection attempt: the address now, or after its DNS lookup */
+static void attempt(void)
+{
+	struct sa addr;
+	int err;
+
+	if (dm.connected || cn.closing)
+		return;
+
+	err = dm_resolve(&addr, resolve_handler);
+	if (err == EINPROGRESS) {
+		cn.resolving = true;
+		return;
+	}
+	if (err) {
+		lookup_failed(err);
+		return;
+	}
+
+	connect_to(&addr);
+}
+
+
+static void retry_handler(void *arg)
+{
+	(void)arg;
+
+	attempt();
 }
 
 
@@ -232,8 +318,9 @@ static void connect_handler(struct mosquitto *mosq, void *arg, int rc)
 	     dm.cfg.port, dm.cfg.id, dm.cfg.base);
 	dm.connected = true;
 	dm.pending = 0;    /* the last session's leftovers are not counted */
-	cn.backoff_ms = BACKOFF_MIN_MS;
+	cn.backoff_ms = 0;
 	cn.refused_logged = false;
+	cn.failure_logged = false;
 	tmr_cancel(&cn.retry);
 
 	if (dm.dropped) {
@@ -255,9 +342,11 @@ static void disconnect_handler(struct mosquitto *mosq, void *arg, int rc)
 	(void)mosq;
 	(void)arg;
 
-	if (dm.connected)
+	if (dm.connected) {
 		warning("doormqtt: lost the broker %s:%u (%s)\n", dm.cfg.host,
 			dm.cfg.port, rc ? mosquitto_strerror(rc) : "closed");
+		cn.failure_logged = true;
+	}
 	dm.connected = false;
 	retry_schedule();
 }
@@ -310,24 +399,14 @@ static int client_setup(void)
 					       dm.cfg.pass[0] ? dm.cfg.pass
 							      : NULL);
 
-	/* the broker's certificate and name are always verified */
-	if (!rc && dm.cfg.tls) {
-		if (dm.cfg.cafile[0])
-			rc = mosquitto_tls_set(dm.mosq, dm.cfg.cafile, NULL,
-					       NULL, NULL, NULL);
-		else
-			rc = mosquitto_int_option(dm.mosq,
-						  MOSQ_OPT_TLS_USE_OS_CERTS,
-						  1);
-	}
-
 	if (rc) {
 		warning("doormqtt: client setup: %s\n",
 			mosquitto_strerror(rc));
 		return EINVAL;
 	}
 
-	return 0;
+	/* the broker's certificate and name are always verified */
+	return dm.cfg.tls ? dm_tls_setup(dm.mosq) : 0;
 }
 
 
@@ -335,7 +414,7 @@ static int client_setup(void)
 
 static int module_init(void)
 {
-	int err, rc;
+	int err;
 
 	audit_configure(conf_cur());
 
@@ -362,18 +441,9 @@ static int module_init(void)
 	     dm.cfg.discovery ? "on" : "off",
 	     dm.cfg.commands ? "on" : "off");
 
-	cn.backoff_ms = BACKOFF_MIN_MS;
+	cn.backoff_ms = 0;
 	tmr_start(&cn.misc, MISC_MS, misc_handler, NULL);
-
-	rc = mosquitto_connect_async(dm.mosq, dm.cfg.host, dm.cfg.port,
-				     KEEPALIVE_S);
-	dm_sock_update();
-	if (rc != MOSQ_ERR_SUCCESS) {
-		warning("doormqtt: %s:%u: %s; retrying\n", dm.cfg.host,
-			dm.cfg.port, rc == MOSQ_ERR_ERRNO ?
-			"cannot connect" : mosquitto_strerror(rc));
-		retry_schedule();
-	}
+	attempt();
 
 	return 0;
 
@@ -394,6 +464,7 @@ static int module_close(void)
 	cn.closing = true;
 	tmr_cancel(&cn.misc);
 	tmr_cancel(&cn.retry);
+	dm_resolve_cancel();
 	dm_publish_close();
 
 	if (dm.mosq) {
@@ -422,6 +493,9 @@ static int module_close(void)
 	dm.connected = false;
 	cn.fd = -1;
 	cn.flags = 0;
+	cn.resolving = false;
+	cn.refused_logged = false;
+	cn.failure_logged = false;
 	cn.closing = false;
 	audit_close();
 

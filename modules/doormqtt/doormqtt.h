@@ -58,6 +58,26 @@ int  dm_cmd_payload_parse(const void *payload, int len, enum dm_cmd *cmd);
 const char *dm_kind_name(enum dm_kind kind);
 
 
+/* One pause between connection attempts to the next: 1 s doubling to 60 s */
+uint32_t dm_backoff_next(uint32_t ms);
+
+
+/* hosts.c: names the machine answers itself; no baresip calls */
+int  dm_hosts_find(const char *text, const char *host, struct sa *sa);
+
+
+/* resolve.c: the broker's address, without blocking the loop */
+typedef void (dm_resolve_h)(int err, const struct sa *addr);
+
+int  dm_resolve(struct sa *sa, dm_resolve_h *h);
+void dm_resolve_cancel(void);
+
+
+/* tls.c: the broker's certificate checked for the configured host */
+int  dm_tls_setup(struct mosquitto *mosq);
+const char *dm_tls_refusal(void);
+
+
 /* inventory.c: the relays, inputs and outputs, read through the other
  * modules' commands (relay_status, dryio_list) */
 struct dm_item {

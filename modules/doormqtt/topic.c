@@ -184,3 +184,13 @@ int dm_cmd_payload_parse(const void *payload, int len, enum dm_cmd *cmd)
 
 	return EINVAL;
 }
+
+
+/** The pause after ms: doubled, from 1 s, never above 60 s */
+uint32_t dm_backoff_next(uint32_t ms)
+{
+	if (ms < 1000)
+		return 1000;
+
+	return ms >= 30000 ? 60000 : ms * 2;
+}

@@ -302,8 +302,8 @@ def test_password_and_acl(tmp_path, procs):
         broker.stop()
 
 
-def make_ca(d, cn):
-    """a CA and a server certificate for 127.0.0.1 signed by it"""
+def make_ca(d, cn, alt="IP:127.0.0.1"):
+    """a CA and a server certificate for alt (127.0.0.1) signed by it"""
     def run(*args):
         subprocess.run(["openssl", *args], check=True, cwd=d,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -312,7 +312,7 @@ def make_ca(d, cn):
     run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
         "-keyout", "srv.key", "-out", "srv.csr")
     with open(os.path.join(d, "ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
+        f.write(f"subjectAltName={alt}\n")
     run("x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey",
         "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext",
         "-out", "srv.crt")
