@@ -28,19 +28,21 @@ static int verify_handler(int ok, X509_STORE_CTX *ctx)
 }
 
 
-/* Before the ClientHello is written: the configured name as SNI, never an
- * address (RFC 6066) */
+/* Before the ClientHello is written: the configured name as SNI, in place
+ * of the address libmosquitto set; an address is never sent (RFC 6066) */
 static void info_handler(const SSL *ssl, int where, int ret)
 {
 	struct sa sa;
+	bool numeric;
 	(void)ret;
 
-	if (!(where & SSL_CB_HANDSHAKE_START) ||
-	    !sa_set_str(&sa, dm.cfg.host, 0))
+	if (!(where & SSL_CB_HANDSHAKE_START))
 		return;
 
 	verify_err = 0;
-	(void)SSL_set_tlsext_host_name((SSL *)ssl, dm.cfg.host);
+	numeric = !sa_set_str(&sa, dm.cfg.host, 0);
+	(void)SSL_set_tlsext_host_name((SSL *)ssl,
+				       numeric ? NULL : dm.cfg.host);
 }
 
 

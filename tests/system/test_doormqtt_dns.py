@@ -163,7 +163,8 @@ def test_tls_certificate_checked_for_the_name(tmp_path, dns, procs):
 
 
 def test_tls_sends_the_name_as_sni(tmp_path, dns, listener, procs):
-    """a TLS listener that records the server name of each ClientHello"""
+    """a TLS listener that records the server name of each ClientHello:
+    the configured name, though the client connects to an address"""
     d = dns(names={NAME: "127.0.0.1"})
     ca, ca_dir = tls_files(tmp_path)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -183,6 +184,16 @@ def test_tls_sends_the_name_as_sni(tmp_path, dns, listener, procs):
     procs.append(b)
     wait_for(lambda: names, 10, what="a ClientHello")
     assert names[0] == NAME
+    b.stop()
+
+    # a numeric host: no SNI at all (RFC 6066 has no addresses in it)
+    names.clear()
+    b = station(tmp_path, None, name="numeric",
+                url=f"mqtts://127.0.0.1:{port}",
+                config={"doormqtt_cafile": ca}, wait=False)
+    procs.append(b)
+    wait_for(lambda: names, 10, what="a ClientHello")
+    assert names[0] is None
 
 
 def test_reconnect_backoff_doubles(tmp_path, listener, procs):
