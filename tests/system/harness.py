@@ -82,6 +82,21 @@ def silence_wav(seconds=600):
     return path
 
 
+def path(directory, *parts):
+    """A file in a test's folder (a tmp_path or a string)."""
+    return os.path.join(str(directory), *parts)
+
+
+def read_audit(directory, name="audit.log"):
+    """The records of the audit file in a test's folder; [] before the
+    first one is written."""
+    try:
+        with open(path(directory, name)) as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
 def read_line_file(path):
     """The value of a file-backed GPIO line: '0', '1' or None if absent."""
     try:

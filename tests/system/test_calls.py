@@ -8,13 +8,13 @@ starts with fresh DTMF state. Also: baresip's UA event numbers, resolved
 by name, match this platform's binary.
 """
 import json
-import os
 import re
 import signal
 
 import pytest
 
-from harness import VALGRIND_ERROR, Baresip, Sipp, read_line_file, wait_for
+from harness import (VALGRIND_ERROR, Baresip, Sipp, path, read_audit,
+                     read_line_file, wait_for)
 from sipp_scenarios import uac_call, uac_refer_fail
 
 # uag_event_str()'s order in each baresip release (include/baresip.h)
@@ -35,18 +35,6 @@ EVENTS = {
               "VU_RX_REPORT", "AUDIO_ERROR", "CALL_LOCAL_SDP",
               "CALL_REMOTE_SDP", "MODULE", "CUSTOM"],
 }
-
-
-def path(tmp_path, name):
-    return os.path.join(str(tmp_path), name)
-
-
-def audit(tmp_path):
-    p = path(tmp_path, "audit.log")
-    if not os.path.exists(p):
-        return []
-    with open(p) as f:
-        return [json.loads(l) for l in f if l.strip()]
 
 
 def baresip_version(b):
@@ -124,7 +112,7 @@ def test_failed_transfer_leaves_no_state(tmp_path, procs):
     # whatever announced the end, nothing of that call is left on
     wait_for(lambda: read_line_file(r2) == "0", 10, what="event relay off")
     wait_for(lambda: read_line_file(o1) == "0", 10, what="call output off")
-    locked = [r for r in audit(tmp_path) if r["result"] == "locked"]
+    locked = [r for r in read_audit(tmp_path) if r["result"] == "locked"]
     assert len(locked) == 2          # relay and dryio, in that call
 
     # a new call starts afresh: the right code opens (SIP INFO, which

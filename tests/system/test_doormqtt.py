@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from harness import Baresip, Sipp, read_line_file, wait_for
+from harness import Baresip, Sipp, read_audit, read_line_file, wait_for
 from mqttbroker import Broker, Sub, pub
 from sipp_scenarios import uac_ring
-from test_dryio import audit, set_level
+from test_dryio import set_level
 
 MODULES = ("relay", "dryio", "doormqtt")
 
@@ -177,7 +177,7 @@ def test_commands_off_by_default(tmp_path, broker, procs):
     b.wait_log("doormqtt_commands is off")
     time.sleep(0.3)
     assert read_line_file(str(b.lines / "r1")) == "0"
-    rec = [r for r in audit(b.lines / "audit.log")
+    rec = [r for r in read_audit(b.lines)
            if r["module"] == "doormqtt"]
     assert rec and rec[-1]["result"] == "denied"
     assert rec[-1]["source"] == "mqtt"
@@ -204,7 +204,7 @@ def test_lock_and_switch_round_trip(tmp_path, broker, procs):
     pub(broker, f"{base}/output/1/set", "OFF")
     sub.wait(f"{base}/output/1/state", "OFF", since=n)
 
-    rec = [r for r in audit(b.lines / "audit.log")
+    rec = [r for r in read_audit(b.lines)
            if r["module"] == "doormqtt"]
     assert [r["action"] for r in rec] == ["relay_open", "output_on",
                                           "output_off"]
@@ -219,7 +219,7 @@ def test_lock_and_switch_round_trip(tmp_path, broker, procs):
         pub(broker, topic, payload)
     time.sleep(0.5)
     assert read_line_file(str(b.lines / "r1")) == "0"
-    assert len([r for r in audit(b.lines / "audit.log")
+    assert len([r for r in read_audit(b.lines)
                 if r["module"] == "doormqtt"]) == 3
     assert b.alive()
 
@@ -233,7 +233,7 @@ def test_retained_command_never_opens(tmp_path, broker, procs):
     b.wait_log("a retained command never acts")
     time.sleep(0.3)
     assert read_line_file(str(b.lines / "r1")) == "0"
-    rec = [r for r in audit(b.lines / "audit.log")
+    rec = [r for r in read_audit(b.lines)
            if r["module"] == "doormqtt"]
     assert rec[-1]["result"] == "denied"
     assert rec[-1]["detail"] == "retained command"

@@ -1,12 +1,12 @@
 """dryio with the real baresip: file-backed GPIO lines flipped by the test
 (inotify), sipp as the SIP peer for MESSAGE, calls and RFC 2833 DTMF."""
-import json
 import os
 import time
 
 import pytest
 
-from harness import BUILD, Baresip, Sipp, read_line_file, wait_for
+from harness import (BUILD, Baresip, Sipp, path, read_audit, read_line_file,
+                     wait_for)
 import sipp_scenarios
 
 MODULES = ("dryio",)
@@ -73,14 +73,6 @@ def set_level(path, value):
         f.write(f"{value}\n")
 
 
-def audit(path):
-    try:
-        with open(path) as f:
-            return [json.loads(line) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
-
-
 def dryio_list(door):
     return door.ok("dryio_list")
 
@@ -140,7 +132,7 @@ def lines(tmp_path):
 
 def test_input_sends_alert_message(tmp_path, doors, lines):
     in1 = lines("in1", 1)
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     uas = Sipp(tmp_path, uas_message("^ALERT=Door forced"), None,
                name="guard")
     uas.start()
@@ -165,11 +157,11 @@ def test_input_sends_alert_message(tmp_path, doors, lines):
 
     door.wait_log("alert delivered to sip:guard@")
     assert "in1 (Door contact) triggered" in door.log()
-    recs = audit(log)
+    recs = read_audit(tmp_path)
     assert any(r["action"] == "input" and r["relay"] == "in1"
                and r["result"] == "ok" for r in recs)
     wait_for(lambda: any(r["action"] == "alert_send" and
-                         r["result"] == "ok" for r in audit(log)),
+                         r["result"] == "ok" for r in read_audit(tmp_path)),
              what="alert_send audit record")
     assert input_field(door, 1, "triggered") == "yes"
     set_level(in1, 1)
@@ -179,7 +171,7 @@ def test_input_sends_alert_message(tmp_path, doors, lines):
 
 def test_bounce_shorter_than_debounce_sends_nothing(tmp_path, doors, lines):
     in1 = lines("in1", 1)
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     uas = Sipp(tmp_path, uas_message("^ALERT=bounce"), None, name="guard")
     uas.start()
     door = doors(tmp_path, {
@@ -203,7 +195,7 @@ def test_bounce_shorter_than_debounce_sends_nothing(tmp_path, doors, lines):
         time.sleep(1.5)
         assert "triggered" not in door.log()
         assert "sending ALERT" not in door.log()
-        assert not any(r["action"] == "input" for r in audit(log))
+        assert not any(r["action"] == "input" for r in read_audit(tmp_path))
         assert "MESSAGE" not in uas.messages()
     finally:
         uas.proc.kill()
@@ -212,7 +204,7 @@ def test_bounce_shorter_than_debounce_sends_nothing(tmp_path, doors, lines):
 
 def test_long_press_runs_command_after_hold(tmp_path, doors, lines):
     in1, out1 = lines("in1", 1), lines("out1")
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     door = doors(tmp_path, {
         "dryio_in1_gpio": f"file:{in1}",
         "dryio_in1_name": "RF key",
@@ -246,7 +238,7 @@ def test_long_press_runs_command_after_hold(tmp_path, doors, lines):
     assert took >= 1.5
     assert "in1: command 'dryio_out' done" in door.log()
     assert any(r["action"] == "command" and r["result"] == "ok"
-               for r in audit(log))
+               for r in read_audit(tmp_path))
 
     # an input whose command does not exist: a clear error, still running
     set_level(lines("in2"), 0)
@@ -257,7 +249,7 @@ def test_long_press_runs_command_after_hold(tmp_path, doors, lines):
 
 def test_input_drives_linked_output(tmp_path, doors, lines):
     in1, out1 = lines("in1", 0), lines("out1")
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     door = doors(tmp_path, {
         "dryio_in1_gpio": f"file:{in1}",
         "dryio_in1_trigger": "high",
@@ -275,7 +267,7 @@ def test_input_drives_linked_output(tmp_path, doors, lines):
     held = time.monotonic() - t_on
     print(f"\nFIGURE dryio output hold 1 s measured: {held * 1000:.0f} ms")
     assert held > 0.7
-    recs = audit(log)
+    recs = read_audit(tmp_path)
     assert any(r["action"] == "output_on" and r["relay"] == "out1" and
                r["source"] == "input" and r["who"] == "in1" for r in recs)
     assert any(r["action"] == "output_off" and r["source"] == "timer"
@@ -293,7 +285,7 @@ def test_input_drives_linked_output(tmp_path, doors, lines):
 
 def test_alert_message_allowed_and_refused(tmp_path, doors, lines):
     out1, out2 = lines("out1"), lines("out2")
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     door = doors(tmp_path, {
         "dryio_out1_gpio": f"file:{out1}",
         "dryio_out1_alert": "OUT1_SOS",
@@ -310,7 +302,7 @@ def test_alert_message_allowed_and_refused(tmp_path, doors, lines):
     assert "refused: sender not in dryio_message_allow" in door.log()
     assert read_line_file(out1) == "0"
     assert any(r["action"] == "alert" and r["result"] == "denied" and
-               "mallory" in r["who"] for r in audit(log))
+               "mallory" in r["who"] for r in read_audit(tmp_path))
 
     # malformed bodies from an allowed sender change nothing
     send_message(tmp_path, door, "ALERT=", "admin", "empty")
@@ -331,7 +323,7 @@ def test_alert_message_allowed_and_refused(tmp_path, doors, lines):
     wait_for(lambda: read_line_file(out1) == "1", 3, what="out1 on")
     assert read_line_file(out2) == "0"
     assert any(r["action"] == "output_on" and r["source"] == "message"
-               and "admin" in r["who"] for r in audit(log))
+               and "admin" in r["who"] for r in read_audit(tmp_path))
 
     # a full-address pattern with a wildcard, text with a space
     send_message(tmp_path, door, "ALERT=Fire alarm", "ops", "ops")
@@ -341,7 +333,7 @@ def test_alert_message_allowed_and_refused(tmp_path, doors, lines):
 
 def test_empty_allowlist_refuses_everyone(tmp_path, doors, lines):
     out1 = lines("out1")
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     door = doors(tmp_path, {
         "dryio_out1_gpio": f"file:{out1}",
         "dryio_out1_alert": "OUT1_SOS",
@@ -363,7 +355,7 @@ def test_empty_allowlist_refuses_everyone(tmp_path, doors, lines):
 
 def test_dtmf_code_switches_output(tmp_path, doors, lines):
     out1 = lines("out1")
-    log = os.path.join(str(tmp_path), "audit.log")
+    log = path(tmp_path, "audit.log")
     door = doors(tmp_path, {
         "dryio_out1_gpio": f"file:{out1}",
         "dryio_out1_dtmf": "1234",
@@ -395,7 +387,7 @@ def test_dtmf_code_switches_output(tmp_path, doors, lines):
     assert "match no output code (1 wrong)" in text
     assert "DTMF code for out1" in text
     assert "1234" not in text and "9999" not in text   # never logged
-    recs = audit(log)
+    recs = read_audit(tmp_path)
     assert any(r["action"] == "dtmf" and r["result"] == "denied"
                for r in recs)
     assert any(r["action"] == "output_on" and r["source"] == "dtmf"

@@ -4,30 +4,16 @@ the real baresip, relay.so and dryio.so, and sipp callers that redial.
 The back-off is shortened (door_dtmf_lockout_base 1.5 s) so each test
 takes seconds; the defaults are in the README.
 """
-import json
-import os
 import time
 
 import pytest
 
-from harness import Baresip, Sipp, read_line_file, wait_for
+from harness import Baresip, Sipp, path, read_audit, read_line_file, wait_for
 from sipp_scenarios import uac_call
 
 RELAY_CODE = "135790"
 DRYIO_CODE = "246801"
 WRONG = "111111#"
-
-
-def path(tmp_path, name):
-    return os.path.join(str(tmp_path), name)
-
-
-def audit(tmp_path):
-    p = path(tmp_path, "audit.log")
-    if not os.path.exists(p):
-        return []
-    with open(p) as f:
-        return [json.loads(l) for l in f if l.strip()]
 
 
 def start_door(tmp_path, modules=("relay",), extra=None):
@@ -64,11 +50,11 @@ def opened(tmp_path, line):
     """Wait until the line went on (a short hold may already be over)."""
     return any(r["action"] in ("open", "output_on") and r["result"] == "ok"
                and r["source"] == "dtmf" and
-               r["relay"] in (line, "out1") for r in audit(tmp_path))
+               r["relay"] in (line, "out1") for r in read_audit(tmp_path))
 
 
 def results(tmp_path, action):
-    return [r for r in audit(tmp_path) if r["action"] == action]
+    return [r for r in read_audit(tmp_path) if r["action"] == action]
 
 
 @pytest.fixture
@@ -178,7 +164,7 @@ def test_dryio_codes_under_the_same_budget(tmp_path, procs):
     call(tmp_path, b, WRONG, "third")
     assert len(results(tmp_path, "suspend")) == 1
     call(tmp_path, b, DRYIO_CODE, "dryio-refused")
-    refused = [r for r in audit(tmp_path) if r["module"] == "dryio" and
+    refused = [r for r in read_audit(tmp_path) if r["module"] == "dryio" and
                r["result"] == "locked" and "suspended" in r["detail"]]
     assert refused
     assert not opened(tmp_path, "out1")
@@ -194,11 +180,11 @@ def test_relay_and_dryio_codes_in_one_call(tmp_path, procs):
     call(tmp_path, b, RELAY_CODE + DRYIO_CODE, "both")
     wait_for(lambda: opened(tmp_path, "1") and opened(tmp_path, "out1"), 5,
              what="both open")
-    assert not [r for r in audit(tmp_path) if r["result"] == "denied"]
+    assert not [r for r in read_audit(tmp_path) if r["result"] == "denied"]
     # and the other order, with '#' after each
     call(tmp_path, b, DRYIO_CODE + "#" + RELAY_CODE + "#", "both2")
-    assert not [r for r in audit(tmp_path) if r["result"] == "denied"]
-    assert len([r for r in audit(tmp_path) if r["action"] == "open"]) == 2
+    assert not [r for r in read_audit(tmp_path) if r["result"] == "denied"]
+    assert len([r for r in read_audit(tmp_path) if r["action"] == "open"]) == 2
     no_code_written(tmp_path, b)
 
 
@@ -214,7 +200,7 @@ def test_dryio_settings(tmp_path, procs):
     assert "4711" not in log
     call(tmp_path, b, "4711", "mallory", caller="mallory")
     assert not opened(tmp_path, "out1")
-    denied = [r for r in audit(tmp_path) if r["result"] == "denied"]
+    denied = [r for r in read_audit(tmp_path) if r["result"] == "denied"]
     assert denied and "mallory" in denied[0]["who"]
     call(tmp_path, b, "4711", "alice", caller="alice")
     wait_for(lambda: opened(tmp_path, "out1"), 5, what="alice switches")

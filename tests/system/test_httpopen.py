@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from harness import Baresip, Sipp, free_port, wait_for, read_line_file
+from harness import (Baresip, Sipp, free_port, wait_for, read_audit,
+                     read_line_file)
 import sipp_scenarios
 
 USER = "admin"
@@ -187,14 +188,6 @@ def door_config(d, port, **extra):
     }
     cfg.update(extra)
     return cfg
-
-
-def audit_records(d):
-    try:
-        with open(os.path.join(d, "audit.log")) as f:
-            return [json.loads(line) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
 
 
 def start_retry(make, attempts=3):
@@ -517,7 +510,7 @@ def test_lockout(door):
 def test_audit_and_logs(door):
     """Run last on this door: every open and refusal is in the audit log;
     no password or Authorization value reached any log."""
-    recs = [r for r in audit_records(door.d) if r["module"] == "httpopen"]
+    recs = [r for r in read_audit(door.d) if r["module"] == "httpopen"]
     ok = [r for r in recs if r["result"] == "ok"]
     assert ok and all(r["source"] == "http" for r in recs)
     assert any(r["who"] == f"{USER}@127.0.0.1" and r["relay"] == "1" and
@@ -531,7 +524,7 @@ def test_audit_and_logs(door):
                for r in recs)
     # the relay module recorded the opens it was asked for, as http
     assert any(r["module"] == "relay" and r.get("source") == "http"
-               for r in audit_records(door.d))
+               for r in read_audit(door.d))
 
     secrets = [PASS, "s3cret-Door%21", basic()["Authorization"][6:],
                "guess0", "Password="]
@@ -627,7 +620,7 @@ def test_no_relay_module_no_credentials(tmp_path):
         assert status == 503
         status, _, _ = request(port, "/api/relay/ctrl?relay=1&action=on")
         assert status == 503
-        recs = audit_records(d)
+        recs = read_audit(d)
         assert recs[0]["who"] == "anonymous@127.0.0.1"
         assert recs[0]["result"] == "error"
     finally:
@@ -858,7 +851,7 @@ def test_halfopen_flood(tmp_path):
         watch.stop()
         assert b.stop() == 0              # writes the pending summaries
     written = os.path.getsize(audit) - a0
-    recs = [r for r in audit_records(d) if r["module"] == "httpopen"]
+    recs = [r for r in read_audit(d) if r["module"] == "httpopen"]
     refused = [r for r in recs if r["result"] != "ok"]
     assert any(r["who"] == "-@127.0.0.2" and
                r["detail"] == "403 address not allowed" for r in refused)

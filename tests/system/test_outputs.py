@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import BUILD, Baresip, read_line_file, wait_for
+from harness import BUILD, Baresip, path, read_line_file, wait_for
 
 OFF = os.path.join(BUILD, "baresip-door-off")
 
@@ -22,10 +22,6 @@ def door(tmp_path, procs, config):
     b.start()
     b.wait_log("dryio: ")
     return b
-
-
-def path(tmp_path, name):
-    return os.path.join(str(tmp_path), name)
 
 
 # ---- a switch-off the line refuses ----

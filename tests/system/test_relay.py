@@ -13,27 +13,17 @@ import wave
 
 import pytest
 
+# line() and audit() are imported by other test files under these names
 from harness import Baresip, Sipp, read_line_file, wait_for
+from harness import path as line, read_audit as audit
 from smallfs import fill, remount, small_tmpfs
 from sipp_scenarios import uac_call, uac_ring
-
-
-def line(tmp_path, name):
-    return os.path.join(str(tmp_path), name)
 
 
 def door(tmp_path, config, **kw):
     cfg = {"door_audit_file": line(tmp_path, "audit.log")}
     cfg.update(config)
     return Baresip(tmp_path, modules=("relay",), config=cfg, **kw).start()
-
-
-def audit(tmp_path):
-    path = line(tmp_path, "audit.log")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
 
 
 def call_door(tmp_path, b, digits, mode="rfc2833", caller="caller",
