@@ -19,7 +19,7 @@ static char bus_text[8192];
 
 
 /* baresip 1.1.0's names, so the shared event map resolves as it would */
-static const char *const names[] = {
+const char *const test_ua_events_v110[] = {
 	"REGISTERING", "REGISTER_OK", "REGISTER_FAIL", "FALLBACK_OK",
 	"FALLBACK_FAIL", "UNREGISTERING", "MWI_NOTIFY", "SHUTDOWN", "EXIT",
 	"CALL_INCOMING", "CALL_RINGING", "CALL_PROGRESS", "CALL_ANSWERED",
@@ -28,14 +28,15 @@ static const char *const names[] = {
 	"CALL_MENC", "VU_TX_REPORT", "VU_RX_REPORT", "AUDIO_ERROR",
 	"CALL_LOCAL_SDP", "CALL_REMOTE_SDP", "MODULE", "CUSTOM",
 };
+const size_t test_ua_events_v110_n = ARRAY_SIZE(test_ua_events_v110);
 
 
 const char *uag_event_str(enum ua_event ev)
 {
-	if ((int)ev < 0 || (size_t)ev >= ARRAY_SIZE(names))
+	if ((int)ev < 0 || (size_t)ev >= test_ua_events_v110_n)
 		return "?";
 
-	return names[ev];
+	return test_ua_events_v110[ev];
 }
 
 

@@ -21,6 +21,11 @@ void test_log_clear(void);
 int  test_dir_make(char *dir, size_t sz, const char *name);
 int  test_dir_remove(const char *dir);
 
+/* bus.c: baresip 1.1.0's event names by number, as its uag_event_str()
+ * answers (the unit tests' bus answers from this table) */
+extern const char *const test_ua_events_v110[];
+extern const size_t test_ua_events_v110_n;
+
 /* bus.c: the text of each door event raised, one a line */
 const char *test_bus(void);
 bool test_bus_has(const char *text);
