@@ -8,7 +8,8 @@
  * file and its whole rest is taken. Whole or refused: when that cannot be
  * done (the file is unreadable or too large, the line is not there as
  * baresip read it, the value holds a NUL byte) the key is an error, never
- * libre's first word.
+ * libre's first word. A module's init runs inside door_conf_once(), so
+ * the file is read once for all its keys.
  */
 #include <string.h>
 #include <errno.h>
@@ -27,6 +28,14 @@
  * every whole-line value is refused. In a module baresip resolves it.
  */
 #pragma weak conf_path_get
+
+/* the file's text while a module's init runs (door_conf_once) */
+static struct {
+	unsigned depth;
+	struct mbuf *mb;
+	int err;                 /* why it could not be read */
+	char path[4200];
+} once;
 
 
 /** In config text, the first line "key value..."; val = value, trimmed */
@@ -150,6 +159,28 @@ static bool same_value(const struct pl *word, const struct pl *val)
 }
 
 
+/* The config file's text into *mbp (a reference): read now, or the copy
+ * read once during a module's init */
+static int config_text(struct mbuf **mbp, char *path, size_t sz)
+{
+	if (!once.depth)
+		return read_config_file(mbp, path, sz);
+
+	if (!once.mb && !once.err) {
+		str_ncpy(once.path, "the config file", sizeof(once.path));
+		once.err = read_config_file(&once.mb, once.path,
+					    sizeof(once.path));
+	}
+
+	str_ncpy(path, once.path, sz);
+	if (once.err)
+		return once.err;
+
+	*mbp = mem_ref(once.mb);
+	return 0;
+}
+
+
 /*
  * The key's whole value, from the config file read again into *mbp;
  * EINVAL (logged, naming the key) when it cannot be had as baresip read it
@@ -167,7 +198,7 @@ static int conf_line(const struct conf *conf, const char *key,
 	if (conf_get(conf, key, word) || !pl_isset(word))
 		return ENOENT;
 
-	err = read_config_file(mbp, path, sizeof(path));
+	err = config_text(mbp, path, sizeof(path));
 	if (err) {
 		warning("door: config %s: cannot read %s again for the whole"
 			" value (%m%s); %s not used\n", key, path, err,
@@ -253,5 +284,28 @@ int door_conf_word(const struct conf *conf, const char *key, struct pl *pl)
 	}
 
 	mem_deref(mb);
+	return err;
+}
+
+
+/**
+ * Run a module's init with baresip's config file read at most once for
+ * all the whole-line values it asks for (not once per key); the copy is
+ * dropped when init returns.
+ */
+int door_conf_once(door_init_h *init)
+{
+	int err;
+
+	if (!init)
+		return EINVAL;
+
+	++once.depth;
+	err = init();
+	if (!--once.depth) {
+		once.mb = mem_deref(once.mb);
+		once.err = 0;
+	}
+
 	return err;
 }

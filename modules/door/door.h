@@ -43,6 +43,12 @@ int door_conf_word(const struct conf *conf, const char *key, struct pl *pl);
 int door_conf_line_find(const struct pl *text, const char *key,
 			struct pl *val);
 
+/* a module's init, run with the config file read once for all its keys:
+ * exports' init is `static int module_init(void) { return
+ * door_conf_once(init); }` */
+typedef int (door_init_h)(void);
+int door_conf_once(door_init_h *init);
+
 int door_parse_bool(const struct pl *pl, bool *val);
 int door_parse_seconds(const struct pl *pl, uint32_t *msec);
 int door_parse_u32(const struct pl *pl, uint32_t min, uint32_t max,

@@ -412,7 +412,7 @@ static int client_setup(void)
 
 /* ---- init and close ---- */
 
-static int module_init(void)
+static int init(void)
 {
 	int err;
 
@@ -500,6 +500,13 @@ static int module_close(void)
 	audit_close();
 
 	return 0;
+}
+
+
+/* the config file is read once for all the keys init reads */
+static int module_init(void)
+{
+	return door_conf_once(init);
 }
 
 

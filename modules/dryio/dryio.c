@@ -136,7 +136,7 @@ static void conf_inputs(const struct conf *conf)
 static int module_close(void);
 
 
-static int module_init(void)
+static int init(void)
 {
 	struct conf *conf = conf_cur();
 	int err;
@@ -200,6 +200,13 @@ static int module_close(void)
 	audit_close();
 
 	return 0;
+}
+
+
+/* the config file is read once for all the keys init reads */
+static int module_init(void)
+{
+	return door_conf_once(init);
 }
 
 

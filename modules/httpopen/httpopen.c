@@ -163,7 +163,7 @@ static int config_read(struct httpopen_cfg *cfg, struct netlist **allow)
 }
 
 
-static int module_init(void)
+static int init(void)
 {
 	int err;
 
@@ -231,6 +231,13 @@ static int module_close(void)
 	audit_close();
 
 	return 0;
+}
+
+
+/* the config file is read once for all the keys init reads */
+static int module_init(void)
+{
+	return door_conf_once(init);
 }
 
 

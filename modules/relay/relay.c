@@ -311,7 +311,7 @@ static void event_handler(struct ua *ua, enum door_event ev,
 
 /* ---- init and close ---- */
 
-static int module_init(void)
+static int init(void)
 {
 	const struct conf *conf = conf_cur();
 	char remote[32] = "";
@@ -424,6 +424,13 @@ static int module_close(void)
 	audit_close();
 
 	return 0;
+}
+
+
+/* the config file is read once for all the keys init reads */
+static int module_init(void)
+{
+	return door_conf_once(init);
 }
 
 

@@ -480,7 +480,7 @@ static const struct cmd cmdv[] = {
 
 /* Init and close */
 
-static int module_init(void)
+static int init(void)
 {
 	unsigned events = 0, i;
 	CURLcode cc;
@@ -554,6 +554,13 @@ static int module_close(void)
 	audit_close();
 
 	return 0;
+}
+
+
+/* the config file is read once for all the keys init reads */
+static int module_init(void)
+{
+	return door_conf_once(init);
 }
 
 
