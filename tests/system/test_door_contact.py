@@ -9,10 +9,10 @@ import json
 import os
 import time
 
-from harness import Baresip, read_line_file, wait_for
+from harness import Baresip, read_audit, read_line_file, wait_for
 from httprec import HttpRec
 from test_bus import door_events as bus_events
-from test_dryio import audit, set_level as write
+from test_dryio import set_level as write
 
 
 def door_events(b, name=None):
@@ -75,7 +75,7 @@ class Door:
         assert rc == 0, f"baresip exited with {rc}:\n" + self.b.log()
 
     def alarms(self):
-        return [r for r in audit(self.audit)
+        return [r for r in read_audit(self.d)
                 if r["action"] in ("door_forced", "door_held")]
 
 
@@ -129,7 +129,7 @@ def test_relock_on_close(tmp_path):
         wait_door(b, "relay_close", relay="1", source="relock")
         b.wait_log("relocked: its door closed")
         assert door.alarms() == []
-        acts = [r for r in audit(door.audit) if r["action"] == "open"]
+        acts = [r for r in read_audit(door.d) if r["action"] == "open"]
         assert len(acts) == 1 and acts[0]["result"] == "ok"
 
         # relay_on holds the door open on purpose: relock leaves it on

@@ -73,6 +73,12 @@ def set_level(path, value):
         f.write(f"{value}\n")
 
 
+def audit(path):
+    """the records of an audit file named by its path (for test files
+    that import this name; new code: harness.read_audit(folder))"""
+    return read_audit(os.path.dirname(path), os.path.basename(path))
+
+
 def dryio_list(door):
     return door.ok("dryio_list")
 
