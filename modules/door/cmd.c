@@ -95,3 +95,33 @@ int door_cmd_run(struct mbuf *resp, const char *fmt, ...)
 				&pf, NULL);
 }
 
+
+
+/**
+ * The reason of a refused relay command (EBUSY): the text after
+ * "refused: " in its answer ("interlock: door 1 open"), trimmed and cut
+ * to sz.
+ * ENOENT when the answer gives none.
+ */
+int door_cmd_refusal(const struct mbuf *resp, char *reason, size_t sz)
+{
+	static const char mark[] = "refused: ";
+	const size_t ml = sizeof(mark) - 1;
+	struct pl pl = PL_INIT;
+	size_t i;
+
+	for (i = 0; resp && i + ml <= resp->end; i++) {
+		if (!memcmp(resp->buf + i, mark, ml)) {
+			pl.p = (const char *)resp->buf + i + ml;
+			pl.l = resp->end - i - ml;
+			break;
+		}
+	}
+
+	while (pl.l && strchr(" \t\r\n", pl.p[pl.l - 1]))
+		--pl.l;
+	if (!pl.l || !reason || !sz)
+		return ENOENT;
+
+	return pl_strcpy(&pl, reason, sz);
+}

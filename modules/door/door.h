@@ -536,6 +536,7 @@ bool door_cmd_exists(const char *name);
 int  door_conf_command(const struct conf *conf, const char *module,
 		       const char *key, char **cmdp);
 int  door_cmd_run(struct mbuf *resp, const char *fmt, ...);
+int  door_cmd_refusal(const struct mbuf *resp, char *reason, size_t sz);
 
 /*
  * Door events on baresip's bus (bus.c): "<module>,<event>,<k>=<v>&...",

@@ -115,6 +115,11 @@ static int act_command(struct re_printf *pf, const struct cmd_arg *carg,
 				 " line did not open\n", r->id, r->name);
 		return err;
 	}
+	if (err == EBUSY) {
+		(void)re_hprintf(pf, "relay: relay %u (%s) refused: %s\n",
+				 r->id, r->name, r->refused);
+		return err;
+	}
 	if (err) {
 		(void)re_hprintf(pf, "relay: relay %u: %m\n", r->id, err);
 		return err;

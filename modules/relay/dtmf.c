@@ -127,6 +127,41 @@ static const char *relay_code(const void *item, int *id)
 }
 
 
+/* The relays a right code opens: its own for a TOTP code, else every
+ * relay sharing the config code inside its DTMF hours */
+static bool code_opens(const struct relay *r, const struct relay *matched,
+		       bool totp)
+{
+	if (totp)
+		return r == matched;
+
+	return r->remote && !strcmp(r->code, matched->code) &&
+		sched_dtmf_allowed(r);
+}
+
+
+/* A right code none of whose relays an interlock lets open; the first
+ * refusal's reason goes into reason */
+static bool code_refused(const struct relay *matched, bool totp,
+			 char *reason, size_t sz)
+{
+	bool refused = false;
+	struct le *le;
+
+	LIST_FOREACH(dt.relays, le) {
+		const struct relay *r = le->data;
+
+		if (!code_opens(r, matched, totp))
+			continue;
+		if (!relay_act_refused(r, RELAY_ACT_OPEN, reason, sz))
+			return false;
+		refused = true;
+	}
+
+	return refused;
+}
+
+
 /* dryio's codes are not wrong codes here: foreign */
 static int codes_fill(struct matcher *m, void *arg)
 {
@@ -166,28 +201,32 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		if (!matched)
 			return;
 
+		/* right, even when an interlock refuses it: no lock-out */
 		dguard_success(callid);
-		info("relay: right %scode from %H\n", totp ? "TOTP " : "",
-		     door_print_safe, peer);
 		re_snprintf(rid, sizeof(rid), "%u", matched->id);
-		audit_code(peer, "ok", rid, totp ? "TOTP code" : NULL);
-		door_bus_emit("relay", "code_ok", "relay", rid,
-			      "name", matched->name, "source", "dtmf",
-			      "peer", peer, "result", "ok", NULL);
-
-		/* a TOTP code opens its own relay only */
-		if (totp) {
-			(void)relay_act(matched, RELAY_ACT_OPEN, "dtmf",
-					peer);
-			break;
+		if (code_refused(matched, totp, detail, sizeof(detail))) {
+			info("relay: right %scode from %H refused: %s\n",
+			     totp ? "TOTP " : "", door_print_safe, peer,
+			     detail);
+			audit_code(peer, "denied", rid, detail);
+			door_bus_emit("relay", "code_refused", "relay", rid,
+				      "name", matched->name, "source", "dtmf",
+				      "peer", peer, "result", "denied",
+				      "detail", detail, NULL);
+		}
+		else {
+			info("relay: right %scode from %H\n",
+			     totp ? "TOTP " : "", door_print_safe, peer);
+			audit_code(peer, "ok", rid, totp ? "TOTP code" : NULL);
+			door_bus_emit("relay", "code_ok", "relay", rid,
+				      "name", matched->name, "source", "dtmf",
+				      "peer", peer, "result", "ok", NULL);
 		}
 
-		/* every relay sharing the code opens */
 		LIST_FOREACH(dt.relays, le) {
 			struct relay *r = le->data;
 
-			if (r->remote && !strcmp(r->code, matched->code) &&
-			    sched_dtmf_allowed(r))
+			if (code_opens(r, matched, totp))
 				(void)relay_act(r, RELAY_ACT_OPEN, "dtmf",
 						peer);
 		}

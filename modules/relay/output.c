@@ -216,7 +216,60 @@ const char *relay_act_name(enum relay_act act)
 }
 
 
-/** An access action: carried out, then audited whatever its result */
+/* Whether act would switch r on: what an interlock may refuse */
+static bool act_switches_on(const struct relay *r, enum relay_act act)
+{
+	switch (act) {
+
+	case RELAY_ACT_OPEN:
+		return r->mode == RELAY_MONOSTABLE || !r->on;
+	case RELAY_ACT_ON:
+		return true;
+	case RELAY_ACT_TOGGLE:
+		return !r->on;
+	default:
+		return false;
+	}
+}
+
+
+/**
+ * Whether an interlock refuses act on r now, with the reason. Only a
+ * change that switches the relay on is ever refused.
+ */
+bool relay_act_refused(const struct relay *r, enum relay_act act,
+		       char *reason, size_t sz)
+{
+	return r && r->drive && act_switches_on(r, act) &&
+		interlock_refused(r, reason, sz);
+}
+
+
+/* An interlock refusal: logged, audited, announced; r->refused says why */
+static int act_refused(struct relay *r, struct audit_rec *rec)
+{
+	info("relay: %s (%u) %s refused (%s%s%H): %s\n", r->name, r->id,
+	     rec->action, rec->source ? rec->source : "",
+	     rec->who ? " " : "", door_print_safe, (void *)rec->who,
+	     r->refused);
+
+	rec->result = "denied";
+	rec->detail = r->refused;
+	(void)audit_write(rec);
+
+	door_bus_emit("relay", "relay_refused", "relay", rec->relay,
+		      "name", r->name, "action", rec->action,
+		      "source", rec->source,
+		      "peer", rec->who, "detail", r->refused, NULL);
+
+	return EBUSY;
+}
+
+
+/**
+ * An access action: carried out, then audited whatever its result.
+ * EBUSY: refused by an interlock (interlock.c), the reason in r->refused.
+ */
 int relay_act(struct relay *r, enum relay_act act, const char *source,
 	      const char *who)
 {
@@ -229,6 +282,12 @@ int relay_act(struct relay *r, enum relay_act act, const char *source,
 
 	if (!r)
 		return EINVAL;
+
+	re_snprintf(rid, sizeof(rid), "%u", r->id);
+	rec.relay = rid;
+	r->refused[0] = '\0';
+	if (relay_act_refused(r, act, r->refused, sizeof(r->refused)))
+		return act_refused(r, &rec);
 
 	switch (act) {
 
@@ -250,8 +309,6 @@ int relay_act(struct relay *r, enum relay_act act, const char *source,
 		break;
 	}
 
-	re_snprintf(rid, sizeof(rid), "%u", r->id);
-	rec.relay  = rid;
 	rec.result = err ? "error" : "ok";
 	(void)audit_write(&rec);
 

@@ -347,6 +347,11 @@ static int init(void)
 
 	load_relays(conf);
 
+	/* before the first switch: a restored relay is interlocked too */
+	if (interlock_conf(conf, &relays))
+		warning("relay: the interlock settings named above were not"
+			" all applied\n");
+
 	LIST_FOREACH(&relays, le) {
 		struct relay *r = le->data;
 		char key[32];
@@ -414,6 +419,7 @@ static int module_close(void)
 		relay_shutdown(le->data);
 	}
 
+	interlock_close();
 	list_flush(&relays);
 	calls = mem_deref(calls);
 	dtmf_cfg.allow = mem_deref(dtmf_cfg.allow);

@@ -41,6 +41,9 @@ struct relay {
 	char label[24];         /* "relay: relay N", in the drive's logs */
 	struct drive *drive;    /* NULL: disabled, the line did not open */
 	bool on;                /* the drive's state, mirrored */
+	uint32_t interlock;     /* relays interlocked with this one, a bit
+				 * per number (interlock.c) */
+	char refused[48];       /* why relay_act last returned EBUSY */
 	relay_change_h *changeh;
 	void *arg;
 	struct contact *contact; /* door contact, NULL for none (contact.c) */
@@ -55,6 +58,8 @@ int  relay_trigger(struct relay *r, const char *source, const char *who);
 int  relay_act(struct relay *r, enum relay_act act, const char *source,
 	       const char *who);
 const char *relay_act_name(enum relay_act act);
+bool relay_act_refused(const struct relay *r, enum relay_act act,
+		       char *reason, size_t sz);
 void relay_shutdown(struct relay *r);
 const char *relay_mode_name(enum relay_mode mode);
 const char *relay_type_name(enum relay_type type);
@@ -109,6 +114,13 @@ bool sched_dtmf_allowed(const struct relay *r);
 
 /* relay.c */
 bool relay_state_unsaved(void);
+
+/* interlock.c: relay_interlock groups, one door of a group open at once */
+int  interlock_parse(const char *key, const char *spec,
+		     const struct list *relays, uint32_t *members);
+int  interlock_conf(const struct conf *conf, const struct list *relays);
+bool interlock_refused(const struct relay *r, char *reason, size_t sz);
+void interlock_close(void);
 
 /* cmd.c */
 int  relay_cmd_init(struct list *relays, const char *remote_code);

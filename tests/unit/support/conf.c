@@ -8,6 +8,7 @@
  * names its folder. The newest config is the file's content.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,4 +71,25 @@ int conf_path_get(char *path, size_t sz)
 {
 	(void)test_conf_file();
 	return re_snprintf(path, sz, "%s", conf_dir) < 0 ? ENAMETOOLONG : 0;
+}
+
+
+/** A config from printf-style text; NULL if it cannot be made */
+struct conf *test_conf_make(const char *fmt, ...)
+{
+	struct conf *conf = NULL;
+	char text[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return NULL;
+
+	if (conf_alloc_buf(&conf, (const uint8_t *)text, strlen(text)))
+		return NULL;
+
+	return conf;
 }

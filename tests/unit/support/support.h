@@ -37,6 +37,8 @@ void test_run_loop(unsigned msec);
 /* conf.c: conf_alloc_buf() writes this file, conf_path_get() names its
  * folder, as baresip's config file is read again for whole-line values */
 const char *test_conf_file(void);
+struct conf;
+struct conf *test_conf_make(const char *fmt, ...);
 
 /* commands.c: the "webrelay_event ..." lines door_announce() ran */
 const char *test_announced(void);
