@@ -35,17 +35,18 @@ static void audit(enum dm_kind kind, unsigned n, enum dm_cmd cmd,
 }
 
 
-static int command_run(enum dm_kind kind, unsigned n, enum dm_cmd cmd)
+static int command_run(struct mbuf *out, enum dm_kind kind, unsigned n,
+		       enum dm_cmd cmd)
 {
 	static const char *relay_cmds[] = {"relay_open", "relay_on",
 					   "relay_close"};
 	static const char *out_words[] = {"pulse", "on", "off"};
 
 	if (kind == DM_RELAY)
-		return door_cmd_run(NULL, "%s %u via=mqtt who=mqtt",
+		return door_cmd_run(out, "%s %u via=mqtt who=mqtt",
 				    relay_cmds[cmd], n);
 
-	return door_cmd_run(NULL, "dryio_out %u %s", n, out_words[cmd]);
+	return door_cmd_run(out, "dryio_out %u %s", n, out_words[cmd]);
 }
 
 
@@ -54,6 +55,8 @@ void dm_message(const char *topic, const void *payload, int len,
 {
 	enum dm_kind kind;
 	enum dm_cmd cmd;
+	struct mbuf *out;
+	char reason[64];
 	unsigned n;
 	int err;
 
@@ -78,7 +81,18 @@ void dm_message(const char *topic, const void *payload, int len,
 		return;
 	}
 
-	err = command_run(kind, n, cmd);
+	out = mbuf_alloc(128);
+	err = out ? command_run(out, kind, n, cmd) : ENOMEM;
+	if (err == EBUSY &&
+	    !door_cmd_refusal(out, reason, sizeof(reason))) {
+		/* an interlock: a refusal, not a failure */
+		warning("doormqtt: %s %u refused: %s\n", dm_kind_name(kind),
+			n, reason);
+		audit(kind, n, cmd, "denied", reason);
+		mem_deref(out);
+		return;
+	}
+	mem_deref(out);
 	if (err) {
 		warning("doormqtt: %s %u: %m\n", dm_kind_name(kind), n, err);
 		audit(kind, n, cmd, "error", NULL);

@@ -39,6 +39,7 @@ struct req {
 	char user[HAUTH_USER_MAX];
 	char who[HAUTH_USER_MAX + 72];
 	char relay[12];
+	char refused[64];         /* an interlock's reason, for a 409 */
 	const char *action;
 	bool audit;
 	bool authed;              /* credentials checked and right */
@@ -247,6 +248,7 @@ static void relay_error(struct req *rq, int err)
 
 static void door_open(struct req *rq, const char *cmd, uint32_t n)
 {
+	struct mbuf *out;
 	int err;
 
 	if (!door_cmd_exists(cmd)) {
@@ -254,11 +256,24 @@ static void door_open(struct req *rq, const char *cmd, uint32_t n)
 		return;
 	}
 
-	err = door_cmd_run(NULL, "%s %u via=http who=%s", cmd, n, rq->who);
-	if (err) {
-		relay_error(rq, err);
+	out = mbuf_alloc(128);
+	if (!out) {
+		refuse(rq, 500, "out of memory");
 		return;
 	}
+
+	err = door_cmd_run(out, "%s %u via=http who=%s", cmd, n, rq->who);
+	if (err == EBUSY) {
+		/* an interlock: 409 with the relay's own reason */
+		refuse(rq, 409, door_cmd_refusal(out, rq->refused,
+						 sizeof(rq->refused)) ?
+		       "refused" : rq->refused);
+	}
+	else if (err)
+		relay_error(rq, err);
+	mem_deref(out);
+	if (err)
+		return;
 
 	rq->rep.scode = 200;
 	(void)mbuf_printf(rq->body, "\"door\":%u", n);
