@@ -10,6 +10,7 @@ from harness import Baresip, Sipp, read_line_file, wait_for
 from mqttbroker import Broker, pub
 from sipp_scenarios import uac_call
 from test_bus import door_events, wait_door_event
+from test_dryio import set_level
 from test_httpopen import curl, launch
 
 USER, PASS = "admin", "airlock-Pass1"
@@ -44,6 +45,22 @@ def audit(d):
 
 def level(d, name):
     return read_line_file(path(d, name))
+
+
+def contacts(d, relock="no"):
+    """door contacts on both doors (file lines, shut), the outer one a
+    monostable relay held 20 s unless relock ends its pulse at once"""
+    cfg = {"relay1_mode": "monostable", "relay1_hold": "20",
+           "relay1_relock": relock}
+    for n in (1, 2):
+        set_level(path(d, f"c{n}"), 0)
+        cfg[f"relay{n}_contact"] = f"file:{path(d, f'c{n}')}"
+        cfg[f"relay{n}_contact_debounce"] = "20"
+    return cfg
+
+
+def door_state(b, n, state):
+    wait_door_event(b, "door_status", relay=str(n), state=state)
 
 
 def start(tmp_path, procs, extra=None, modules=("relay",)):
@@ -98,10 +115,68 @@ def test_relay_on_refuses_the_other_by_command(tmp_path, procs):
     assert level(tmp_path, "r1") == "1"
 
 
+def test_open_door_refuses_the_other_until_it_closes(tmp_path, procs):
+    """door 1 forced open: no relay on, the door alone refuses relay 2"""
+    b = start(tmp_path, procs, contacts(tmp_path))
+    b.wait_log("relays configured")
+    set_level(path(tmp_path, "c1"), 1)
+    door_state(b, 1, "forced")
+    assert level(tmp_path, "r1") == "0"
+
+    ok, text = b.cmd("relay_open", "Inner")
+    assert not ok
+    assert text.strip() == \
+        "relay: relay 2 (Inner) refused: interlock: door 1 open"
+    assert level(tmp_path, "r2") == "0"
+    rec = [r for r in audit(tmp_path) if r["result"] == "denied"]
+    assert [(r["action"], r["relay"], r["detail"]) for r in rec] == [
+        ("open", "2", "interlock: door 1 open")]
+
+    # relay 1 may still open (its own door), and an open door is named
+    # before a relay that is on
+    b.ok("relay_open", "1")
+    ok, text = b.cmd("relay_on", "2")
+    assert not ok and text.strip().endswith("interlock: door 1 open")
+
+    b.ok("relay_close", "1")
+    set_level(path(tmp_path, "c1"), 0)
+    door_state(b, 1, "closed")
+    b.ok("relay_open", "2")
+    assert level(tmp_path, "r2") == "1"
+
+
+def test_airlock_cycle_with_relock(tmp_path, procs):
+    """the outer door opened by access, walked through, shut: relock ends
+    its pulse, and the inner door opens at once, not 20 s later"""
+    b = start(tmp_path, procs, contacts(tmp_path, relock="yes"))
+    b.wait_log("relays configured")
+    b.ok("relay_open", "Outer")
+    set_level(path(tmp_path, "c1"), 1)
+    door_state(b, 1, "open")
+    ok, text = b.cmd("relay_open", "Inner")
+    assert not ok and "interlock: door 1 open" in text
+
+    set_level(path(tmp_path, "c1"), 0)
+    door_state(b, 1, "closed")
+    wait_for(lambda: level(tmp_path, "r1") == "0", 3, what="relock")
+    b.ok("relay_open", "Inner")
+    assert level(tmp_path, "r2") == "1"
+
+    # and the other way round: the inner door open keeps the outer shut
+    set_level(path(tmp_path, "c2"), 1)
+    door_state(b, 2, "open")
+    ok, text = b.cmd("relay_open", "Outer")
+    assert not ok and "interlock: door 2 open" in text
+    assert not [r for r in audit(tmp_path)
+                if r["action"] in ("door_forced", "door_held")]
+
+
 # ---- DTMF ----
 
 def test_dtmf_right_code_refused_is_not_a_wrong_code(tmp_path, procs):
-    b = start(tmp_path, procs, {"relay_dtmf_max_fail": "2"})
+    b = start(tmp_path, procs, {"relay_dtmf_max_fail": "2",
+                                **contacts(tmp_path),
+                                "relay1_mode": "bistable"})
     b.ok("relay_on", "1")
 
     # three right codes refused, then one wrong code: were the refusals
@@ -125,10 +200,23 @@ def test_dtmf_right_code_refused_is_not_a_wrong_code(tmp_path, procs):
     with open(path(tmp_path, "audit.log")) as f:
         assert "1234" not in f.read()
 
-    # relay 1 off: the same code opens
+    # relay 1 off but door 1 open: refused; shut: the same code opens
     b.ok("relay_close", "1")
+    set_level(path(tmp_path, "c1"), 1)
+    door_state(b, 1, "open")            # within relay 1's entry time
     s = Sipp(tmp_path, uac_call("1234", mode="info"),
              f"127.0.0.1:{b.sip_port}", name="sipp2",
+             extra_args=["-s", b.user]).start()
+    assert s.wait() == 0, s.errors()
+    assert level(tmp_path, "r2") == "0"
+    rec = audit(tmp_path)[-2]
+    assert (rec["action"], rec["result"], rec["detail"]) == (
+        "code", "denied", "interlock: door 1 open")
+
+    set_level(path(tmp_path, "c1"), 0)
+    door_state(b, 1, "closed")
+    s = Sipp(tmp_path, uac_call("1234", mode="info"),
+             f"127.0.0.1:{b.sip_port}", name="sipp3",
              extra_args=["-s", b.user]).start()
     wait_for(lambda: level(tmp_path, "r2") == "1", 10, what="inner opens")
     assert s.wait() == 0, s.errors()
@@ -141,7 +229,8 @@ def test_http_answers_409_while_the_other_relay_is_on(tmp_path, procs):
     d = str(tmp_path)
     b, port = launch(d, ("relay", "httpopen"), lambda port: airlock(d, {
         "httpopen_listen": f"127.0.0.1:{port}",
-        "httpopen_user": USER, "httpopen_pass": PASS}))
+        "httpopen_user": USER, "httpopen_pass": PASS,
+        **contacts(d), "relay1_mode": "bistable"}))
     procs.append(b)
     base = f"http://127.0.0.1:{port}"
     auth = ["--digest", "-u", f"{USER}:{PASS}"]
@@ -161,9 +250,16 @@ def test_http_answers_409_while_the_other_relay_is_on(tmp_path, procs):
     assert [(r["result"], r["detail"]) for r in recs] == [
         ("denied", "409 interlock: relay 1 on")]
 
-    # switching off is never refused, and then the other door opens
+    # switching off is never refused; door 1 standing open refuses too
     status, _ = curl(f"{base}/api/relay/ctrl?relay=1&action=off", *auth)
     assert status == 200
+    set_level(path(d, "c1"), 1)
+    door_state(b, 1, "open")            # within relay 1's entry time
+    status, doc = curl(f"{base}/fcgi/OpenDoor?action=OpenDoor&DoorNum=2",
+                       *auth)
+    assert status == 409 and doc["error"] == "interlock: door 1 open"
+    set_level(path(d, "c1"), 0)
+    door_state(b, 1, "closed")
     status, doc = curl(f"{base}/fcgi/OpenDoor?action=OpenDoor&DoorNum=2",
                        *auth)
     assert status == 200 and doc == {"success": True, "door": 2}
