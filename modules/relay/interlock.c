@@ -1,9 +1,10 @@
 /**
  * @file interlock.c  Interlocked doors: one open at a time (an airlock)
  *
- * relay_interlock, relay_interlock2, ... relay_interlock16 each list the
- * door relays of one group ("1,2" or "outer,inner"). While a door of a
- * group is open (its contact says so) or its relay is on, every other
+ * relay_interlock (or relay_interlock1), relay_interlock2, ...
+ * relay_interlock16 each list the door relays of one group ("1,2" or
+ * "outer,inner"). While a door of a group is open (its door contact,
+ * contact.c, says it is not closed) or its relay is on, every other
  * relay of the group refuses to switch on; switching off is never
  * refused. A relay may sit in several groups. Chime and event relays
  * follow calls, not people: listing one is a config error and it is left
@@ -18,11 +19,12 @@ static const struct list *il_relays;
 
 /* ---- config ---- */
 
+/* group 0 is relay_interlock, and relay_interlock1 is read too, so
+ * that no spelling of the first group is silently ignored */
 static int group_key(char *key, size_t sz, unsigned g)
 {
-	return (g == 1 ? re_snprintf(key, sz, "relay_interlock") :
-		re_snprintf(key, sz, "relay_interlock%u", g)) < 0 ?
-		EINVAL : 0;
+	return (g ? re_snprintf(key, sz, "relay_interlock%u", g) :
+		re_snprintf(key, sz, "relay_interlock")) < 0 ? EINVAL : 0;
 }
 
 
@@ -120,7 +122,7 @@ int interlock_conf(const struct conf *conf, const struct list *relays)
 		r->interlock = 0;
 	}
 
-	for (g = 1; g <= DOOR_MAX_INDEX; g++) {
+	for (g = 0; g <= DOOR_MAX_INDEX; g++) {
 		uint32_t members = 0;
 
 		(void)group_key(key, sizeof(key), g);

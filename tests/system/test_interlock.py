@@ -6,7 +6,7 @@ relay lines."""
 import json
 import os
 
-from harness import Baresip, Sipp, read_line_file, wait_for
+from harness import Baresip, Sipp, free_port, read_line_file, wait_for
 from mqttbroker import Broker, pub
 from sipp_scenarios import uac_call
 from test_bus import door_events, wait_door_event
@@ -336,3 +336,35 @@ def test_mqtt_command_refused_is_audited_denied(tmp_path, procs):
     b.ok("relay_close", "1")
     pub(broker, "baresip-door/airlock/relay/2/set", "OPEN")
     wait_for(lambda: level(tmp_path, "r2") == "1", 5, what="inner opens")
+
+
+# ---- memory ----
+
+def test_refusals_under_valgrind(tmp_path):
+    """interlock.c's paths once with valgrind watching memory: a bad group,
+    refusals by relay and by door (command and HTTP 409, the answer's
+    reason read back), then a clean exit"""
+    d = str(tmp_path)
+    port = free_port()
+    b = Baresip(d, modules=("relay", "httpopen"), valgrind=True,
+                config=airlock(d, {
+                    "httpopen_listen": f"127.0.0.1:{port}",
+                    "httpopen_user": USER, "httpopen_pass": PASS,
+                    "relay_interlock2": "1,9",
+                    **contacts(d), "relay1_mode": "bistable"})).start()
+    try:
+        b.wait_log("httpopen: serving", 60)
+        assert "relay_interlock2: no relay '9'" in b.log()
+        b.ok("relay_on", "1")
+        ok, text = b.cmd("relay_toggle", "2")
+        assert not ok and "interlock: relay 1 on" in text
+        b.ok("relay_close", "1")
+        set_level(path(d, "c1"), 1)
+        door_state(b, 1, "open")
+        status, doc = curl(f"http://127.0.0.1:{port}/fcgi/OpenDoor?"
+                           "action=OpenDoor&DoorNum=2", "--digest", "-u",
+                           f"{USER}:{PASS}")
+        assert status == 409 and doc["error"] == "interlock: door 1 open"
+    finally:
+        rc = b.stop()
+    assert rc == 0, open(b.valgrind_log).read() + b.log()

@@ -128,6 +128,19 @@ static void test_conf_groups(void **state)
 }
 
 
+static void test_conf_first_group_spellings(void **state)
+{
+	(void)state;
+
+	/* relay_interlock1 is not ignored: a group of its own */
+	assert_int_equal(0, relays_make("relay_interlock1 1,2\n"
+					"relay_interlock16 Inner,4\n"));
+	assert_int_equal(BIT(2), relay_n(1)->interlock);
+	assert_int_equal(BIT(1) | BIT(4), relay_n(2)->interlock);
+	assert_int_equal(BIT(2), relay_n(4)->interlock);
+}
+
+
 static void test_conf_bad_group(void **state)
 {
 	(void)state;
@@ -296,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_parse_members),
 		T(test_conf_groups),
+		T(test_conf_first_group_spellings),
 		T(test_conf_bad_group),
 		T(test_refused_while_on),
 		T(test_refusal_audited),
