@@ -175,12 +175,14 @@ def test_airlock_cycle_with_relock(tmp_path, procs):
 
 def test_dtmf_right_code_refused_is_not_a_wrong_code(tmp_path, procs):
     b = start(tmp_path, procs, {"relay_dtmf_max_fail": "2",
+                                "door_dtmf_budget": "2",
                                 **contacts(tmp_path),
                                 "relay1_mode": "bistable"})
     b.ok("relay_on", "1")
 
     # three right codes refused, then one wrong code: were the refusals
-    # counted, max_fail 2 would lock the call out before the wrong code
+    # counted, max_fail 2 would lock the call out before the wrong code,
+    # and the guard's budget of 2 would suspend this address
     s = Sipp(tmp_path, uac_call("1234#1234#1234#9#", mode="info"),
              f"127.0.0.1:{b.sip_port}", extra_args=["-s", b.user]).start()
     assert s.wait() == 0, s.errors()
