@@ -1,8 +1,9 @@
 /**
  * @file test_relay_interlock.c  relay_interlock groups and their refusals
  *
- * modules/relay/interlock.c with output.c: groups read from a config,
- * then relays on real file lines refused and allowed by relay_act().
+ * modules/relay/interlock.c with output.c and contact.c: groups read from
+ * a config, then relays on real file lines, with real door contacts on
+ * file lines, refused and allowed by relay_act().
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -217,6 +218,89 @@ static void test_refused_while_on(void **state)
 }
 
 
+static void contact_write(const char *name, int level)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%d\n", level);
+	fclose(f);
+}
+
+
+/* A real door contact (contact.c) on a file line, shut, debounce 0 */
+static void contact_add(unsigned n)
+{
+	struct conf *conf;
+	char name[8];
+
+	snprintf(name, sizeof(name), "c%u", n);
+	contact_write(name, 0);
+	conf = test_conf_make("relay%u_contact file:%s/%s\n"
+			      "relay%u_contact_debounce 0\n",
+			      n, tmpdir, name, n);
+	assert_non_null(conf);
+	assert_int_equal(0, contact_conf(relay_n(n), conf));
+	assert_int_equal(0, contact_attach(relay_n(n)));
+	mem_deref(conf);
+}
+
+
+static void test_refused_while_door_open(void **state)
+{
+	struct relay *inner;
+	char reason[48];
+	(void)state;
+
+	assert_int_equal(0, relays_make("relay_interlock 1,2,4\n"));
+	inner = relay_n(2);
+	contact_add(1);
+	contact_add(4);
+	assert_false(interlock_refused(inner, reason, sizeof(reason)));
+
+	/* door 4 forced open: its relay is off, the door alone refuses */
+	contact_write("c4", 1);
+	test_run_loop(100);
+	assert_true(relay_door_open(relay_n(4)));
+	assert_int_equal(EBUSY, relay_act(inner, RELAY_ACT_OPEN, "command",
+					  NULL));
+	assert_string_equal("interlock: door 4 open", inner->refused);
+
+	/* door 4 refuses relay 1 as well; shut, relay 1 may switch on */
+	assert_int_equal(EBUSY, relay_act(relay_n(1), RELAY_ACT_ON,
+					  "command", NULL));
+	contact_write("c4", 0);
+	test_run_loop(100);
+	assert_int_equal(0, relay_act(relay_n(1), RELAY_ACT_ON, "command",
+				      NULL));
+
+	/* an open door is named before a relay that is on, whatever the
+	 * order of the relays */
+	contact_write("c4", 1);
+	test_run_loop(100);
+	assert_true(interlock_refused(inner, reason, sizeof(reason)));
+	assert_string_equal("interlock: door 4 open", reason);
+
+	/* door 4 shut: relay 1 still on */
+	contact_write("c4", 0);
+	test_run_loop(100);
+	assert_false(relay_door_open(relay_n(4)));
+	assert_true(interlock_refused(inner, reason, sizeof(reason)));
+	assert_string_equal("interlock: relay 1 on", reason);
+
+	/* relay 1 off, its door shut all along: free */
+	assert_int_equal(0, relay_act(relay_n(1), RELAY_ACT_CLOSE, "command",
+				      NULL));
+	assert_false(relay_door_open(relay_n(1)));
+	assert_int_equal(0, relay_act(inner, RELAY_ACT_OPEN, "command",
+				      NULL));
+	assert_true(inner->on);
+}
+
+
 static void test_refusal_audited(void **state)
 {
 	char path[128], line[512];
@@ -294,8 +378,10 @@ static int teardown(void **state)
 	struct le *le;
 	(void)state;
 
-	LIST_FOREACH(&relays, le)
+	LIST_FOREACH(&relays, le) {
+		contact_close(le->data);
 		relay_shutdown(le->data);
+	}
 	list_flush(&relays);
 	interlock_close();
 	return test_dir_remove(tmpdir);
@@ -312,6 +398,7 @@ int main(void)
 		T(test_conf_first_group_spellings),
 		T(test_conf_bad_group),
 		T(test_refused_while_on),
+		T(test_refused_while_door_open),
 		T(test_refusal_audited),
 		T(test_cmd_refusal),
 	};
