@@ -36,13 +36,26 @@ static void audit_input(const struct input *in, const char *action,
 /* Only the command's name is logged: its arguments may be private */
 static void run_command(const struct input *in)
 {
-	char name[64];
+	char name[64], reason[64], detail[136];
+	struct mbuf *out;
 	int err;
 
 	(void)re_snprintf(name, sizeof(name), "%s", in->command);
 	name[strcspn(name, " ")] = '\0';
 
-	err = door_cmd_run(NULL, "%s", in->command);
+	out = mbuf_alloc(128);
+	err = out ? door_cmd_run(out, "%s", in->command) : ENOMEM;
+	if (err == EBUSY && !door_cmd_refusal(out, reason, sizeof(reason))) {
+		/* a relay's interlock: a refusal, not a failure */
+		mem_deref(out);
+		warning("dryio: in%u: command '%s' refused: %s\n", in->n,
+			name, reason);
+		(void)re_snprintf(detail, sizeof(detail), "%s: %s", name,
+				  reason);
+		audit_input(in, "command", "denied", detail);
+		return;
+	}
+	mem_deref(out);
 	if (err == ENOTSUP) {
 		warning("dryio: in%u: command '%s' does not exist (no module"
 			" registers it)\n", in->n, name);

@@ -340,6 +340,37 @@ def test_mqtt_command_refused_is_audited_denied(tmp_path, procs):
     wait_for(lambda: level(tmp_path, "r2") == "1", 5, what="inner opens")
 
 
+# ---- dryio ----
+
+def test_exit_button_refused_while_the_other_relay_is_on(tmp_path, procs):
+    """an exit button (dryio input running relay_open) is interlocked like
+    any other open; dryio audits the refusal as denied, not as an error"""
+    set_level(path(tmp_path, "in1"), 1)
+    b = start(tmp_path, procs, {
+        "dryio_in1_gpio": f"file:{path(tmp_path, 'in1')}",
+        "dryio_in1_name": "Exit button", "dryio_in1_debounce": "0",
+        "dryio_in1_command": "relay_open 2 via=input who=in1"},
+        modules=("relay", "dryio"))
+    b.wait_log("dryio: ")
+    b.ok("relay_on", "1")
+    set_level(path(tmp_path, "in1"), 0)
+    b.wait_log("dryio: in1: command 'relay_open' refused: interlock: relay"
+               " 1 on")
+    assert level(tmp_path, "r2") == "0"
+    rec = [r for r in audit(tmp_path) if r["module"] == "dryio" and
+           r["action"] == "command"]
+    assert [(r["result"], r["detail"]) for r in rec] == [
+        ("denied", "relay_open: interlock: relay 1 on")]
+    assert [(r["source"], r["who"], r["result"]) for r in audit(tmp_path)
+            if r["module"] == "relay" and r["relay"] == "2"] == [
+        ("input", "in1", "denied")]
+
+    set_level(path(tmp_path, "in1"), 1)
+    b.ok("relay_close", "1")
+    set_level(path(tmp_path, "in1"), 0)
+    wait_for(lambda: level(tmp_path, "r2") == "1", 3, what="exit opens")
+
+
 # ---- memory ----
 
 def test_refusals_under_valgrind(tmp_path):
