@@ -178,6 +178,11 @@ int sched_init(const struct conf *conf, struct list *relays)
 			err = EINVAL;
 		if (!unlocked && !dtmf)
 			continue;
+		if (unlocked && r->interlock)
+			warning("relay: config relay%u_unlocked_hours: relay %u"
+				" is interlocked: while it is held on, the"
+				" others of its group never open\n", r->id,
+				r->id);
 
 		s = mem_zalloc(sizeof(*s), sched_destructor);
 		if (!s)

@@ -12,6 +12,7 @@ from sipp_scenarios import uac_call
 from test_bus import door_events, wait_door_event
 from test_dryio import set_level
 from test_httpopen import curl, launch
+from test_profile import tz_for
 
 USER, PASS = "admin", "airlock-Pass1"
 
@@ -338,6 +339,26 @@ def test_mqtt_command_refused_is_audited_denied(tmp_path, procs):
     b.ok("relay_close", "1")
     pub(broker, "baresip-door/airlock/relay/2/set", "OPEN")
     wait_for(lambda: level(tmp_path, "r2") == "1", 5, what="inner opens")
+
+
+# ---- unlocked hours ----
+
+def test_unlocked_hours_hold_the_group_shut_and_say_so(tmp_path, procs,
+                                                       monkeypatch):
+    """a relay held on by its unlocked hours keeps the others of its group
+    shut; the config says so at start"""
+    zone, _ = tz_for("12:00:00", 0)
+    monkeypatch.setenv("TZ", zone)
+    b = start(tmp_path, procs, {"door_profile1": "noon Mo-Su 11:00-13:00",
+                                "relay1_mode": "monostable",
+                                "relay1_hold": "1",
+                                "relay1_unlocked_hours": "noon"})
+    b.wait_log("relays configured")
+    assert "config relay1_unlocked_hours: relay 1 is interlocked: while" \
+        " it is held on, the others of its group never open" in b.log()
+    wait_for(lambda: level(tmp_path, "r1") == "1", 3, what="hours on")
+    ok, text = b.cmd("relay_open", "2")
+    assert not ok and "interlock: relay 1 on" in text
 
 
 # ---- dryio ----
