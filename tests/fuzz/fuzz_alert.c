@@ -6,6 +6,7 @@
  * characters and is itself a valid alert text.
  */
 #include "fuzz.h"
+#include "door.h"
 #include "../../modules/dryio/dryio.h"
 
 
