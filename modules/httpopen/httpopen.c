@@ -28,6 +28,7 @@ static void httpopen_destructor(void *data)
 	struct httpopen *h = data;
 
 	mem_deref(h->srv);
+	mem_deref(h->status);
 	mem_deref(h->allow);
 	mem_deref(h->auth);
 	mem_deref(h->lockout);
@@ -188,6 +189,8 @@ static int init(void)
 			    ho->cfg.lockout_ms, LOCKOUT_ENTRIES);
 	if (!err)
 		err = audit_limit_alloc(&ho->alim, AUDIT_INTERVAL, AUDIT_KEYS);
+	if (!err)
+		err = status_cache_alloc(&ho->status);
 	if (err)
 		goto out;
 

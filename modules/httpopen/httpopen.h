@@ -116,14 +116,36 @@ size_t lockout_count(const struct lockout *lo);
 
 
 /*
+ * A request head (hreq.c), read in place: what httpopen uses of it.
+ */
+struct hreq {
+	struct pl met;
+	struct pl path;
+	struct pl prm;            /* "?..." or empty */
+	struct pl ver;            /* "1.1" */
+	struct pl auth;           /* the first Authorization value, or p NULL */
+	size_t nhdr;              /* header lines */
+	size_t hdr_bytes;         /* their names and values, +4 each */
+	bool body;                /* Content-Length not 0, Transfer-Encoding */
+	bool nul;                 /* a NUL byte in a header */
+	bool conn_close;          /* Connection: close */
+	bool conn_keep;           /* Connection: keep-alive */
+};
+
+int  hreq_parse(struct hreq *r, const uint8_t *buf, size_t len,
+		size_t *used);
+bool hreq_keep(const struct hreq *r);
+
+
+/*
  * Connections (server.c): allowlist at accept, caps, request deadline;
- * libre's TCP, TLS and HTTP message parser. One request per connection:
- * it is closed when the request handler returns.
+ * libre's TCP and TLS, requests read by hreq.c. A connection is closed
+ * after its answer unless the request handler keeps it (hconn_keep).
  */
 struct hserver;
 struct hconn;
 
-typedef void (hserver_req_h)(struct hconn *conn, const struct http_msg *msg,
+typedef void (hserver_req_h)(struct hconn *conn, const struct hreq *req,
 			     void *arg);
 /** A peer outside the allowlist was refused (answered 403 or closed) */
 typedef void (hserver_refuse_h)(const struct sa *peer, bool answered,
@@ -134,8 +156,9 @@ int  hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 		   hserver_req_h *reqh, hserver_refuse_h *refh, void *arg);
 const struct sa *hconn_peer(const struct hconn *c);
 bool hconn_keep(struct hconn *c);
-int  hconn_reply(struct hconn *c, uint16_t scode, const char *reason,
-		 const char *fmt, ...);
+const char *hconn_addr(const struct hconn *c);
+void hconn_addr_print(char *buf, size_t sz, const struct sa *peer);
+int  hconn_send(struct hconn *c, struct mbuf *mb);
 
 
 /*
@@ -152,9 +175,16 @@ struct httpopen_cfg {
 	uint32_t lockout_ms;
 };
 
+struct status_cache;
+
+int  status_cache_alloc(struct status_cache **scp);
+int  status_cache_get(struct status_cache *sc, struct pl *members,
+		      uint64_t now);
+
 struct httpopen {
 	struct httpopen_cfg cfg;
 	struct hserver *srv;
+	struct status_cache *status;   /* status.c */
 	struct netlist *allow;
 	struct hauth *auth;       /* NULL when no credentials are set */
 	struct lockout *lockout;
@@ -162,7 +192,7 @@ struct httpopen {
 };
 
 uint64_t httpopen_now_ms(void);
-void request_handler(struct hconn *conn, const struct http_msg *msg,
+void request_handler(struct hconn *conn, const struct hreq *req,
 		     void *arg);
 void request_refused(const struct sa *peer, bool answered, void *arg);
 

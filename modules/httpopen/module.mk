@@ -10,3 +10,6 @@ test_httpopen_SRCS += modules/httpopen/query.c modules/httpopen/netlist.c \
 	modules/httpopen/hauth.c modules/httpopen/lockout.c \
 	modules/httpopen/replay.c
 
+
+# the request-head reader, beside libre's parser as its reference
+test_httpopen_hreq_SRCS += modules/httpopen/hreq.c

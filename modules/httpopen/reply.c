@@ -1,8 +1,10 @@
 /**
  * @file reply.c  JSON answers
  *
- * Every answer closes the connection (server.c): a door opener sends one
- * request, and an idle connection is a descriptor held for nothing.
+ * An answer closes its connection unless the request handler kept it
+ * (server.c: a status answer to an authenticated client asking for
+ * keep-alive); its Connection header says which. Each answer is made in
+ * one buffer and sent with one write.
  */
 #include <string.h>
 #include "httpopen.h"
@@ -61,9 +63,26 @@ static int print_body(struct mbuf *mb, const struct reply *r)
 }
 
 
+/* Status line and the headers every answer has, straight into mb */
+static int print_head(struct mbuf *mb, const struct reply *r)
+{
+	int err;
+
+	err  = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", r->scode,
+			   r->reason ? r->reason : reply_reason(r->scode));
+	err |= mbuf_write_str(mb, "Content-Type: application/json\r\n"
+			      "Cache-Control: no-store\r\n");
+	err |= mbuf_write_str(mb, r->keep ? "Connection: keep-alive\r\n" :
+			      "Connection: close\r\n");
+
+	return err;
+}
+
+
+/* One buffer, one send: the answer of a polled status is made often */
 int reply_send(struct hconn *conn, const struct reply *r)
 {
-	struct mbuf *body, *hdrs;
+	struct mbuf *body, *mb;
 	struct re_printf pf;
 	int err;
 
@@ -71,16 +90,17 @@ int reply_send(struct hconn *conn, const struct reply *r)
 		return EINVAL;
 
 	body = mbuf_alloc(256);
-	hdrs = mbuf_alloc(512);
-	if (!body || !hdrs) {
+	mb = mbuf_alloc(512 + (r->body ? r->body->end : 0));
+	if (!body || !mb) {
 		err = ENOMEM;
 		goto out;
 	}
 
 	pf.vph = print_mbuf;
-	pf.arg = hdrs;
+	pf.arg = mb;
 
-	err = print_body(body, r);
+	err  = print_body(body, r);
+	err |= print_head(mb, r);
 	if (err)
 		goto out;
 
@@ -88,30 +108,22 @@ int reply_send(struct hconn *conn, const struct reply *r)
 		err |= hauth_challenge(&pf, r->auth, r->schemes, r->stale,
 				       r->now);
 	if (r->scode == 405)
-		err |= mbuf_write_str(hdrs, "Allow: GET\r\n");
+		err |= mbuf_write_str(mb, "Allow: GET\r\n");
 	if (r->scode == 429)
-		err |= mbuf_printf(hdrs, "Retry-After: %u\r\n",
+		err |= mbuf_printf(mb, "Retry-After: %u\r\n",
 				   r->retry_after);
+
+	err |= mbuf_printf(mb, "Content-Length: %zu\r\n\r\n", body->end);
+	err |= mbuf_write_mem(mb, body->buf, body->end);
 	if (err)
 		goto out;
 
-	err = hconn_reply(conn, r->scode,
-			 r->reason ? r->reason : reply_reason(r->scode),
-			 "Content-Type: application/json\r\n"
-			 "Cache-Control: no-store\r\n"
-			 "Connection: %s\r\n"
-			 "%b"
-			 "Content-Length: %zu\r\n"
-			 "\r\n"
-			 "%b",
-			 r->keep ? "keep-alive" : "close",
-			 hdrs->buf, hdrs->end,
-			 body->end,
-			 body->buf, body->end);
+	mb->pos = 0;
+	err = hconn_send(conn, mb);
 
  out:
 	mem_deref(body);
-	mem_deref(hdrs);
+	mem_deref(mb);
 
 	return err;
 }

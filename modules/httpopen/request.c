@@ -41,6 +41,7 @@ struct req {
 	char relay[12];
 	char refused[64];         /* an interlock's reason, for a 409 */
 	const char *action;
+	uint64_t now_ms;          /* monotonic, at the request's start */
 	bool audit;
 	bool authed;              /* credentials checked and right */
 	bool status;              /* a status request, nothing switched */
@@ -93,41 +94,30 @@ static bool pl_has_ctl(const struct pl *pl)
 }
 
 
-/* Limits libre does not set: header count and size, no request body */
-static bool check_size(struct req *rq, const struct http_msg *msg)
+/* Limits on the request's size; no request body */
+static bool check_size(struct req *rq, const struct hreq *hr)
 {
-	size_t count = 0, bytes = 0;
-	struct le *le;
-
-	if (msg->path.l + msg->prm.l > TARGET_MAX) {
+	if (hr->path.l + hr->prm.l > TARGET_MAX) {
 		refuse(rq, 414, "request target too long");
 		return false;
 	}
 
-	LIST_FOREACH(&msg->hdrl, le) {
-		const struct http_hdr *hdr = le->data;
-
-		++count;
-		bytes += hdr->name.l + hdr->val.l + 4;
-
-		if (memchr(hdr->val.p, '\0', hdr->val.l) ||
-		    memchr(hdr->name.p, '\0', hdr->name.l)) {
-			refuse(rq, 400, "NUL byte in a header");
-			return false;
-		}
+	if (hr->nul) {
+		refuse(rq, 400, "NUL byte in a header");
+		return false;
 	}
 
-	if (count > HDR_COUNT_MAX || bytes > HDR_BYTES_MAX) {
+	if (hr->nhdr > HDR_COUNT_MAX || hr->hdr_bytes > HDR_BYTES_MAX) {
 		refuse(rq, 431, "too many or too large headers");
 		return false;
 	}
 
-	if (msg->clen || http_msg_hdr(msg, HTTP_HDR_TRANSFER_ENCODING)) {
+	if (hr->body) {
 		refuse(rq, 413, "request body not accepted");
 		return false;
 	}
 
-	if (pl_has_ctl(&msg->path) || pl_has_ctl(&msg->prm)) {
+	if (pl_has_ctl(&hr->path) || pl_has_ctl(&hr->prm)) {
 		refuse(rq, 400, "NUL or control character in the request");
 		return false;
 	}
@@ -156,12 +146,12 @@ static void count_failure(struct req *rq, const struct sa *peer)
 
 
 /* True when the request may go on; otherwise the refusal is set */
-static bool authenticate(struct req *rq, const struct http_msg *msg,
+static bool authenticate(struct req *rq, const struct hreq *hr,
 			 const struct query *q, enum endpoint ep,
 			 const struct sa *peer)
 {
 	struct httpopen *ho = rq->ho;
-	const struct http_hdr *hdr;
+	const struct pl *hval = hr->auth.p ? &hr->auth : NULL;
 	const char *quser = query_get(q, "UserName");
 	const char *qpass = query_get(q, "Password");
 	unsigned schemes = ho->cfg.schemes;
@@ -179,18 +169,16 @@ static bool authenticate(struct req *rq, const struct http_msg *msg,
 		return true;
 	}
 
-	hdr = http_msg_hdr(msg, HTTP_HDR_AUTHORIZATION);
-
-	if (ep == EP_DO && !hdr && (quser || qpass)) {
+	if (ep == EP_DO && !hval && (quser || qpass)) {
 		hauth_sanitize(rq->user, sizeof(rq->user), quser,
 			       str_len(quser));
 		res = hauth_check_plain(ho->auth, quser, qpass);
 	}
 	else {
-		uri.p = msg->path.p;
-		uri.l = msg->path.l + msg->prm.l;
-		res = hauth_check(ho->auth, hdr ? &hdr->val : NULL, schemes,
-				  &msg->met, &uri, rq->rep.now,
+		uri.p = hr->path.p;
+		uri.l = hr->path.l + hr->prm.l;
+		res = hauth_check(ho->auth, hval, schemes,
+				  &hr->met, &uri, rq->rep.now,
 				  rq->user, sizeof(rq->user));
 	}
 
@@ -355,51 +343,34 @@ static void handle_ctrl(struct req *rq, const struct query *q)
 }
 
 
-/* relay_status prints {"relays":[...]}: its members join ours */
+/* relay_status prints {"relays":[...]}: its members join ours (kept
+ * between requests by status.c) */
 static void handle_status(struct req *rq)
 {
-	struct mbuf *out;
-	struct pl pl;
+	struct pl members;
 	int err;
 
 	rq->action = "status";
 	rq->audit = false;   /* reading state is not an access decision */
 
-	if (!door_cmd_exists("relay_status")) {
+	err = status_cache_get(rq->ho->status, &members, rq->now_ms);
+	if (err == ENOTSUP) {
 		refuse(rq, 503, "relay module not loaded");
 		rq->audit = true;
-		return;
 	}
-
-	out = mbuf_alloc(1024);
-	if (!out) {
-		refuse(rq, 500, "out of memory");
-		return;
-	}
-
-	err = door_cmd_run(out, "relay_status");
-	pl.p = (const char *)out->buf;
-	pl.l = out->end;
-	while (pl.l && strchr(" \t\r\n", pl.p[pl.l - 1]))
-		--pl.l;
-	while (pl.l && strchr(" \t\r\n", pl.p[0]))
-		pl_advance(&pl, 1);
-
-	if (err || pl.l < 2 || pl.p[0] != '{' || pl.p[pl.l - 1] != '}') {
+	else if (err) {
 		refuse(rq, 500, "relay status unavailable");
 		rq->audit = true;
 	}
 	else {
 		rq->rep.scode = 200;
-		(void)mbuf_write_mem(rq->body, (const uint8_t *)pl.p + 1,
-				     pl.l - 2);
+		(void)mbuf_write_mem(rq->body, (const uint8_t *)members.p,
+				     members.l);
 	}
-
-	mem_deref(out);
 }
 
 
-static void handle(struct req *rq, const struct http_msg *msg,
+static void handle(struct req *rq, const struct hreq *hr,
 		   const struct sa *peer)
 {
 	struct httpopen *ho = rq->ho;
@@ -413,16 +384,16 @@ static void handle(struct req *rq, const struct http_msg *msg,
 		return;
 	}
 
-	if (lockout_locked(ho->lockout, peer, httpopen_now_ms(), &remain)) {
+	if (lockout_locked(ho->lockout, peer, rq->now_ms, &remain)) {
 		refuse(rq, 429, "locked out after failed logins");
 		rq->rep.retry_after = (remain + 999) / 1000;
 		return;
 	}
 
-	if (!check_size(rq, msg))
+	if (!check_size(rq, hr))
 		return;
 
-	ep = endpoint_find(&msg->path);
+	ep = endpoint_find(&hr->path);
 	if (ep == EP_NONE) {
 		refuse(rq, 404, "no such endpoint");
 		return;
@@ -431,17 +402,17 @@ static void handle(struct req *rq, const struct http_msg *msg,
 	rq->action = ep == EP_STATUS ? "status" : ep == EP_CTRL ? "ctrl" :
 		"open";
 
-	if (pl_strcmp(&msg->met, "GET")) {
+	if (pl_strcmp(&hr->met, "GET")) {
 		refuse(rq, 405, "only GET is allowed");
 		return;
 	}
 
-	if (query_parse(&q, &msg->prm, &why)) {
+	if (query_parse(&q, &hr->prm, &why)) {
 		refuse(rq, 400, why);
 		return;
 	}
 
-	if (!authenticate(rq, msg, &q, ep, peer))
+	if (!authenticate(rq, hr, &q, ep, peer))
 		return;
 
 	set_who(rq, rq->user);
@@ -511,16 +482,7 @@ static void audit(const struct req *rq)
 }
 
 
-static void addr_print(char *buf, size_t sz, const struct sa *peer)
-{
-	if (sa_af(peer) == AF_INET6)
-		(void)re_snprintf(buf, sz, "[%j]", peer);
-	else
-		(void)re_snprintf(buf, sz, "%j", peer);
-}
-
-
-void request_handler(struct hconn *conn, const struct http_msg *msg,
+void request_handler(struct hconn *conn, const struct hreq *hr,
 		     void *arg)
 {
 	const struct sa *peer = hconn_peer(conn);
@@ -532,16 +494,17 @@ void request_handler(struct hconn *conn, const struct http_msg *msg,
 	rq.audit = true;
 	rq.rep.scode = 500;
 	rq.rep.error = "internal error";
-	rq.rep.now = httpopen_now_ms() / 1000;
+	rq.now_ms = httpopen_now_ms();
+	rq.rep.now = rq.now_ms / 1000;
 
-	addr_print(rq.addr, sizeof(rq.addr), peer);
+	str_ncpy(rq.addr, hconn_addr(conn), sizeof(rq.addr));
 
 	rq.body = mbuf_alloc(256);
 	if (!rq.body)
 		goto out;
 
 	rq.rep.body = rq.body;
-	handle(&rq, msg, peer);
+	handle(&rq, hr, peer);
 
 	/* the claimed name, when authentication did not get that far */
 	if (!rq.who[0])
@@ -580,7 +543,7 @@ void request_refused(const struct sa *peer, bool answered, void *arg)
 	memset(&rq, 0, sizeof(rq));
 	rq.ho = arg;
 	rq.action = "request";
-	addr_print(rq.addr, sizeof(rq.addr), peer);
+	hconn_addr_print(rq.addr, sizeof(rq.addr), peer);
 	set_who(&rq, NULL);
 	refuse(&rq, 403, answered ? "address not allowed" :
 	       "address not allowed (closed unanswered)");

@@ -4,8 +4,9 @@
  * libre's HTTP server (1.1.0 and 2.0.1 alike) accepts every connection
  * and keeps it 10 s waiting for a request, and offers no hook to look at
  * the peer first: a flood of idle sockets from anywhere used up baresip's
- * 1024 descriptors, and calls failed. This listener uses libre's TCP, TLS
- * and HTTP message parser, and decides when it accepts:
+ * 1024 descriptors, and calls failed. This listener uses libre's TCP and
+ * TLS, reads each request head itself (hreq.c), and decides when it
+ * accepts:
  *
  * - a peer outside httpopen_allow gets a fixed 403 and its connection is
  *   shut at once, before any of its bytes are read (over HTTPS, or when
@@ -42,6 +43,7 @@ enum {
 	REFUSED_MS  = 1000,
 	BUF_MAX     = 65536,
 	BACKLOG     = 128,
+	RECV_SZ     = 2048,     /* libre allocates this for each read */
 	FD_RESERVE  = 256,      /* SIP, RTP, lines, audit file, curl */
 };
 
@@ -61,6 +63,7 @@ struct hconn {
 	struct le le;
 	struct tmr tmr;
 	struct sa peer;
+	char addr[64];           /* peer as text, for logs and audit */
 	uint8_t key[16];
 	int af;
 	struct tcp_conn *tc;
@@ -140,30 +143,17 @@ static bool headers_complete(struct hconn *c)
 }
 
 
-/* HTTP/1.1 keeps unless "Connection: close"; 1.0 only if it asks */
-static bool asks_keep(const struct http_msg *msg)
-{
-	if (http_msg_hdr_has_value(msg, HTTP_HDR_CONNECTION, "close"))
-		return false;
-	if (!pl_strcmp(&msg->ver, "1.1"))
-		return true;
-
-	return http_msg_hdr_has_value(msg, HTTP_HDR_CONNECTION, "keep-alive");
-}
-
-
 /* Answer each complete request in the buffer; false when c is gone */
 static bool process(struct hconn *c)
 {
 	struct hserver *srv = c->srv;
 
 	while (headers_complete(c)) {
-		struct http_msg *msg = NULL;
-		size_t rest;
+		struct hreq req;
+		size_t rest, used = 0;
 		int err;
 
-		c->mb->pos = 0;
-		err = http_msg_decode(&msg, c->mb, true);
+		err = hreq_parse(&req, c->mb->buf, c->mb->end, &used);
 		if (err == ENODATA) {
 			/* blank lines before the request line: the end of
 			 * the headers is still to come, in bytes not
@@ -179,10 +169,9 @@ static bool process(struct hconn *c)
 		}
 
 		tmr_cancel(&c->tmr);
-		c->wants_keep = asks_keep(msg);
+		c->wants_keep = hreq_keep(&req);
 		c->keep = false;
-		srv->reqh(c, msg, srv->arg);
-		mem_deref(msg);
+		srv->reqh(c, &req, srv->arg);
 
 		if (!c->keep) {
 			mem_deref(c);
@@ -190,8 +179,8 @@ static bool process(struct hconn *c)
 		}
 
 		/* kept: what follows the request is the next one */
-		rest = mbuf_get_left(c->mb);
-		memmove(c->mb->buf, mbuf_buf(c->mb), rest);
+		rest = c->mb->end - used;
+		memmove(c->mb->buf, c->mb->buf + used, rest);
 		c->mb->end = rest;
 		c->mb->pos = 0;
 		c->scanned = 0;
@@ -241,6 +230,7 @@ static struct hconn *conn_alloc(struct hserver *srv, const struct sa *peer,
 		return NULL;
 
 	c->peer = *peer;
+	hconn_addr_print(c->addr, sizeof(c->addr), peer);
 	c->af = netlist_client_key(peer, c->key);
 	c->srv = srv;
 	list_append(list, &c->le, c);
@@ -360,6 +350,8 @@ static void connect_handler(const struct sa *peer, void *arg)
 	if (!err)
 		err = tcp_accept(&c->tc, srv->ts, NULL, recv_handler,
 				 close_handler, c);
+	if (!err)
+		tcp_conn_rxsz_set(c->tc, RECV_SZ);
 	if (!err && srv->tls)
 		err = tls_start_tcp(&c->sc, srv->tls, c->tc, 0);
 	if (err) {
@@ -521,31 +513,28 @@ bool hconn_keep(struct hconn *c)
 }
 
 
-/** Send an answer: status line, then fmt (headers, blank line, body) */
-int hconn_reply(struct hconn *c, uint16_t scode, const char *reason,
-		const char *fmt, ...)
+/** Peer address as text: a.b.c.d:port, [v6]:port */
+void hconn_addr_print(char *buf, size_t sz, const struct sa *peer)
 {
-	struct mbuf *mb;
-	va_list ap;
-	int err;
+	if (sa_af(peer) == AF_INET6)
+		(void)re_snprintf(buf, sz, "[%j]", peer);
+	else
+		(void)re_snprintf(buf, sz, "%j", peer);
+}
 
-	if (!c || !c->tc || !reason || !fmt)
+
+/** The peer's address as hconn_addr_print() writes it, made at accept */
+const char *hconn_addr(const struct hconn *c)
+{
+	return c ? c->addr : "";
+}
+
+
+/** Send a whole answer, from mb->pos */
+int hconn_send(struct hconn *c, struct mbuf *mb)
+{
+	if (!c || !c->tc || !mb)
 		return EINVAL;
 
-	mb = mbuf_alloc(1024);
-	if (!mb)
-		return ENOMEM;
-
-	va_start(ap, fmt);
-	err  = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", scode, reason);
-	err |= mbuf_vprintf(mb, fmt, ap);
-	va_end(ap);
-
-	if (!err) {
-		mb->pos = 0;
-		err = tcp_send(c->tc, mb);
-	}
-
-	mem_deref(mb);
-	return err;
+	return tcp_send(c->tc, mb);
 }

@@ -27,6 +27,7 @@ FUZZ_DOOR_OBJS := $(FUZZ_DOOR:%=$(FUZZ_BUILD)/door/%.o)
 fuzz_query_SRCS   := modules/httpopen/query.c
 fuzz_hauth_SRCS   := modules/httpopen/hauth.c modules/httpopen/replay.c
 fuzz_request_SRCS := modules/httpopen/query.c modules/httpopen/hauth.c \
+		     modules/httpopen/hreq.c \
 		     modules/httpopen/replay.c
 fuzz_netlist_SRCS := modules/httpopen/netlist.c
 fuzz_alert_SRCS   := modules/dryio/alert.c

@@ -1,0 +1,144 @@
+/**
+ * @file status.c  relay_status's JSON, kept until something changes
+ *
+ * An API client polling /api/relay/status on a kept connection made
+ * httpopen run the relay module's relay_status command for every request:
+ * the command lookup and the JSON printing were a third of the time spent
+ * on a status answer. The JSON members are kept here and dropped:
+ *
+ * - on every door event (a relay that switches announces it on the bus
+ *   before its command returns, so the next status is fresh) and every
+ *   other UA event baresip raises;
+ * - when relay_status is no longer registered (relay unloaded);
+ * - after MAX_AGE_MS in any case, so a change that no event announced
+ *   (relay unloaded and loaded again between two requests) is seen soon.
+ *
+ * Without the event map (door_event_register failed) nothing is kept.
+ */
+#include <string.h>
+#include "httpopen.h"
+
+enum {
+	MAX_AGE_MS = 100,
+};
+
+struct status_cache {
+	struct mbuf *json;        /* the members, without the braces */
+	uint64_t made;            /* ms, monotonic */
+	bool valid;
+	bool events;              /* registered for door events */
+};
+
+
+static void event_handler(struct ua *ua, enum door_event ev,
+			  struct call *call, const char *prm, void *arg)
+{
+	struct status_cache *sc = arg;
+	(void)ua;
+	(void)ev;
+	(void)call;
+	(void)prm;
+
+	sc->valid = false;
+}
+
+
+static void destructor(void *data)
+{
+	struct status_cache *sc = data;
+
+	if (sc->events)
+		door_event_unregister(event_handler);
+	mem_deref(sc->json);
+}
+
+
+int status_cache_alloc(struct status_cache **scp)
+{
+	struct status_cache *sc;
+
+	if (!scp)
+		return EINVAL;
+
+	sc = mem_zalloc(sizeof(*sc), destructor);
+	if (!sc)
+		return ENOMEM;
+
+	sc->json = mbuf_alloc(1024);
+	if (!sc->json) {
+		mem_deref(sc);
+		return ENOMEM;
+	}
+
+	sc->events = !door_event_register(event_handler, sc);
+	if (!sc->events)
+		info("httpopen: no door events: relay_status runs for every"
+		     " status request\n");
+
+	*scp = sc;
+	return 0;
+}
+
+
+/* Run relay_status; its {...} without the braces into sc->json */
+static int refresh(struct status_cache *sc)
+{
+	struct pl pl;
+	int err;
+
+	sc->valid = false;
+	mbuf_rewind(sc->json);
+
+	err = door_cmd_run(sc->json, "relay_status");
+	if (err)
+		return err;
+
+	pl.p = (const char *)sc->json->buf;
+	pl.l = sc->json->end;
+	while (pl.l && strchr(" \t\r\n", pl.p[pl.l - 1]))
+		--pl.l;
+	while (pl.l && strchr(" \t\r\n", pl.p[0]))
+		pl_advance(&pl, 1);
+
+	if (pl.l < 2 || pl.p[0] != '{' || pl.p[pl.l - 1] != '}')
+		return EPROTO;
+
+	memmove(sc->json->buf, pl.p + 1, pl.l - 2);
+	sc->json->end = pl.l - 2;
+
+	return 0;
+}
+
+
+/**
+ * The members of relay_status's JSON object (the text between its
+ * braces), valid until the next call. ENOTSUP when the relay module is
+ * not loaded, EPROTO when its answer is no JSON object.
+ */
+int status_cache_get(struct status_cache *sc, struct pl *members,
+		     uint64_t now)
+{
+	int err;
+
+	if (!sc || !members)
+		return EINVAL;
+
+	if (!door_cmd_exists("relay_status")) {
+		sc->valid = false;
+		return ENOTSUP;
+	}
+
+	if (!sc->valid || now - sc->made >= MAX_AGE_MS) {
+		err = refresh(sc);
+		if (err)
+			return err;
+
+		sc->made = now;
+		sc->valid = sc->events;
+	}
+
+	members->p = (const char *)sc->json->buf;
+	members->l = sc->json->end;
+
+	return 0;
+}
