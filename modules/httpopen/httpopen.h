@@ -200,7 +200,7 @@ struct reply {
 	uint16_t scode;
 	const char *reason;
 	const char *error;        /* NULL on success */
-	struct mbuf *body;        /* extra JSON members, may be NULL */
+	struct pl members;        /* extra JSON members, may be empty */
 	struct hauth *auth;       /* set for 401: the challenges */
 	unsigned schemes;
 	bool stale;

@@ -52,9 +52,9 @@ static int print_body(struct mbuf *mb, const struct reply *r)
 		err = mbuf_write_str(mb, "{\"success\":true");
 	}
 
-	if (r->body && r->body->end) {
+	if (r->members.l) {
 		err |= mbuf_write_str(mb, ",");
-		err |= mbuf_write_mem(mb, r->body->buf, r->body->end);
+		err |= mbuf_write_pl(mb, &r->members);
 	}
 
 	err |= mbuf_write_str(mb, "}\n");
@@ -79,27 +79,37 @@ static int print_head(struct mbuf *mb, const struct reply *r)
 }
 
 
-/* One buffer, one send: the answer of a polled status is made often */
+/* One buffer, one send: the answer of a polled status is made often.
+ * A success's body length is known beforehand; an error's is printed
+ * first (its text is escaped). */
 int reply_send(struct hconn *conn, const struct reply *r)
 {
-	struct mbuf *body, *mb;
+	static const char ok[] = "{\"success\":true";
+	struct mbuf *body = NULL, *mb;
 	struct re_printf pf;
-	int err;
+	size_t blen;
+	int err = 0;
 
 	if (!conn || !r)
 		return EINVAL;
 
-	body = mbuf_alloc(256);
-	mb = mbuf_alloc(512 + (r->body ? r->body->end : 0));
-	if (!body || !mb) {
-		err = ENOMEM;
-		goto out;
+	mb = mbuf_alloc(512 + r->members.l);
+	if (!mb)
+		return ENOMEM;
+
+	if (r->error) {
+		body = mbuf_alloc(256);
+		err = body ? print_body(body, r) : ENOMEM;
+		blen = body ? body->end : 0;
+	}
+	else {
+		blen = sizeof(ok) - 1 + (r->members.l ? r->members.l + 1 : 0) +
+			2;
 	}
 
 	pf.vph = print_mbuf;
 	pf.arg = mb;
 
-	err  = print_body(body, r);
 	err |= print_head(mb, r);
 	if (err)
 		goto out;
@@ -113,8 +123,11 @@ int reply_send(struct hconn *conn, const struct reply *r)
 		err |= mbuf_printf(mb, "Retry-After: %u\r\n",
 				   r->retry_after);
 
-	err |= mbuf_printf(mb, "Content-Length: %zu\r\n\r\n", body->end);
-	err |= mbuf_write_mem(mb, body->buf, body->end);
+	err |= mbuf_printf(mb, "Content-Length: %zu\r\n\r\n", blen);
+	if (body)
+		err |= mbuf_write_mem(mb, body->buf, body->end);
+	else
+		err |= print_body(mb, r);
 	if (err)
 		goto out;
 

@@ -34,7 +34,7 @@ static const char *endpoint_path[] = {
 struct req {
 	struct httpopen *ho;
 	struct reply rep;
-	struct mbuf *body;
+	struct mbuf body;         /* JSON members the handler adds */
 	char addr[64];
 	char user[HAUTH_USER_MAX];
 	char who[HAUTH_USER_MAX + 72];
@@ -264,7 +264,7 @@ static void door_open(struct req *rq, const char *cmd, uint32_t n)
 		return;
 
 	rq->rep.scode = 200;
-	(void)mbuf_printf(rq->body, "\"door\":%u", n);
+	(void)mbuf_printf(&rq->body, "\"door\":%u", n);
 }
 
 
@@ -336,8 +336,8 @@ static void handle_ctrl(struct req *rq, const struct query *q)
 
 	door_open(rq, cmd, n);
 	if (rq->rep.scode == 200) {
-		mbuf_rewind(rq->body);
-		(void)mbuf_printf(rq->body, "\"relay\":%u,\"action\":\"%s\"",
+		mbuf_rewind(&rq->body);
+		(void)mbuf_printf(&rq->body, "\"relay\":%u,\"action\":\"%s\"",
 				  n, action);
 	}
 }
@@ -363,9 +363,9 @@ static void handle_status(struct req *rq)
 		rq->audit = true;
 	}
 	else {
+		/* sent before the cache can change */
 		rq->rep.scode = 200;
-		(void)mbuf_write_mem(rq->body, (const uint8_t *)members.p,
-				     members.l);
+		rq->rep.members = members;
 	}
 }
 
@@ -415,7 +415,8 @@ static void handle(struct req *rq, const struct hreq *hr,
 	if (!authenticate(rq, hr, &q, ep, peer))
 		return;
 
-	set_who(rq, rq->user);
+	if (ep != EP_STATUS)
+		set_who(rq, rq->user);
 
 	switch (ep) {
 
@@ -499,21 +500,24 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 
 	str_ncpy(rq.addr, hconn_addr(conn), sizeof(rq.addr));
 
-	rq.body = mbuf_alloc(256);
-	if (!rq.body)
-		goto out;
-
-	rq.rep.body = rq.body;
+	mbuf_init(&rq.body);
 	handle(&rq, hr, peer);
 
-	/* the claimed name, when authentication did not get that far */
-	if (!rq.who[0])
+	/* the claimed name, when authentication did not get that far (a
+	 * status answer names nobody) */
+	if (!rq.who[0] && (rq.audit || rq.rep.scode != 200))
 		set_who(&rq, rq.user);
 
-	if (rq.rep.scode == 200)
+	if (rq.rep.scode == 200) {
 		rq.rep.error = NULL;
-	else
-		mbuf_rewind(rq.body);
+		if (!rq.rep.members.p && rq.body.end) {
+			rq.rep.members.p = (const char *)rq.body.buf;
+			rq.rep.members.l = rq.body.end;
+		}
+	}
+	else {
+		rq.rep.members = pl_null;
+	}
 
 	/* an API client polling the status may keep its connection; one
 	 * that opened a door, failed or sent no credentials may not */
@@ -526,12 +530,11 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 		debug("httpopen: %s refused %u %s\n", rq.addr, rq.rep.scode,
 		      rq.rep.error);
 
- out:
 	(void)reply_send(conn, &rq.rep);
 	if (rq.audit)
 		audit(&rq);
 
-	mem_deref(rq.body);
+	mbuf_reset(&rq.body);
 }
 
 

@@ -71,6 +71,7 @@ struct hconn {
 	struct mbuf *mb;
 	size_t scanned;          /* bytes searched for the end of headers */
 	uint32_t served;         /* requests answered on this connection */
+	uint64_t idle_until;     /* kept: the next request's deadline, ms */
 	bool wants_keep;         /* the current request asked for it */
 	bool keep;               /* ...and its answer keeps the connection */
 	struct hserver *srv;
@@ -107,6 +108,14 @@ static void server_destructor(void *data)
 static void timeout_handler(void *arg)
 {
 	struct hconn *c = arg;
+	uint64_t now = httpopen_now_ms();
+
+	/* a kept connection moves its deadline with each answer; the
+	 * timer is not restarted for every request, only here */
+	if (c->idle_until > now) {
+		tmr_start(&c->tmr, c->idle_until - now, timeout_handler, c);
+		return;
+	}
 
 	debug("httpopen: %J: no complete request in time, closed\n",
 	      &c->peer);
@@ -168,7 +177,6 @@ static bool process(struct hconn *c)
 			return false;
 		}
 
-		tmr_cancel(&c->tmr);
 		c->wants_keep = hreq_keep(&req);
 		c->keep = false;
 		srv->reqh(c, &req, srv->arg);
@@ -184,7 +192,9 @@ static bool process(struct hconn *c)
 		c->mb->end = rest;
 		c->mb->pos = 0;
 		c->scanned = 0;
-		tmr_start(&c->tmr, KEEP_IDLE_MS, timeout_handler, c);
+		c->idle_until = httpopen_now_ms() + KEEP_IDLE_MS;
+		if (!tmr_isrunning(&c->tmr))
+			tmr_start(&c->tmr, KEEP_IDLE_MS, timeout_handler, c);
 	}
 
 	return true;
