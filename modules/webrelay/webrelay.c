@@ -483,24 +483,24 @@ static const struct cmd cmdv[] = {
 static int init(void)
 {
 	unsigned events = 0, i;
-	CURLcode cc;
 	int err;
 
 	audit_configure(conf_cur());
 
-	cc = curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (cc) {
-		warning("webrelay: libcurl: %s\n", curl_easy_strerror(cc));
-		return ENOSYS;
-	}
-
+	/* libcurl is loaded by the first URL this reads (curlapi.c) */
 	err = webrelay_conf_load(&cfg, conf_cur());
 	if (err)
 		goto out;
 
-	err = webhttp_alloc(&http, &cfg.opts);
-	if (err)
-		goto out;
+	for (i = 0; i < WEBEVENT_COUNT; i++)
+		events += cfg.on[i] != NULL;
+
+	/* nothing to send: no HTTP client, and libcurl stays unloaded */
+	if (events || !list_isempty(&cfg.relays)) {
+		err = webhttp_alloc(&http, &cfg.opts);
+		if (err)
+			goto out;
+	}
 
 	err = cmd_register(baresip_commands(), cmdv, ARRAY_SIZE(cmdv));
 	if (err)
@@ -512,16 +512,14 @@ static int init(void)
 		goto out;
 	}
 
-	for (i = 0; i < WEBEVENT_COUNT; i++)
-		events += cfg.on[i] != NULL;
-
 	info("webrelay: %u web relay%s, %u event URL%s, timeout %u ms,"
-	     " %u retr%s, TLS verify %s%s\n",
+	     " %u retr%s, TLS verify %s%s%s\n",
 	     list_count(&cfg.relays), list_count(&cfg.relays) == 1 ? "" : "s",
 	     events, events == 1 ? "" : "s", cfg.opts.timeout_ms,
 	     cfg.opts.retries, cfg.opts.retries == 1 ? "y" : "ies",
 	     cfg.opts.tls_verify ? "yes" : "no",
-	     cfg.errors ? " (config errors above)" : "");
+	     cfg.errors ? " (config errors above)" : "",
+	     curlapi_loaded() ? "" : ", libcurl not loaded");
 
  out:
 	if (err) {

@@ -70,6 +70,10 @@ int  webpeer_alloc(struct webpeer **wpp, const char *spec, const char **why);
 bool webpeer_match(const struct webpeer *wp, const char *uri);
 
 
+/* libcurl, loaded at its first use (curlapi.c; the module only) */
+bool curlapi_loaded(void);
+
+
 /*
  * HTTP client (http.c): GET requests through libcurl's multi interface,
  * its sockets and timeout driven by libre's main loop.

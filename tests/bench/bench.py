@@ -5,7 +5,8 @@ lines are files on tmpfs, /dev/shm: on a disk mounted with discard a
 rename costs about 1 ms), Debian's nginx on loopback answering the same
 path with a tiny fixed body, and drives both with hload (hload.c, one
 epoll loop in C) at 1, 4 and 16 connections, with and without keep-alive. Then the RSS
-of baresip with the modules and without them. Then the latency rows
+of baresip with the modules and without them, and with one web relay
+configured (webrelay then loads libcurl). Then the latency rows
 (latency.py): OpenDoor request -> line at 200 requests/s beside the same
 request's answer, DTMF last digit -> line beside an external ctrl_tcp
 controller, hold-delay error beside Python's sleep(1), 20 web relays at
@@ -109,6 +110,14 @@ def rss_by_file(pid):
     return out
 
 
+def per_file(rows, files, bare):
+    """Rows for the mapped files that add 64 KiB or more."""
+    delta = {k: v - bare.get(k, 0) for k, v in files.items()}
+    for k, v in sorted(delta.items(), key=lambda kv: -kv[1]):
+        if v >= 64:
+            rows.append((f"  of which {k}", f"+{v} KiB", "", ""))
+
+
 def start_nginx(d):
     port = free_port()
     with open(os.path.join(d, "nginx.conf"), "w") as f:
@@ -122,13 +131,14 @@ def start_nginx(d):
     return p, port
 
 
-def door(d, modules, lines):
+def door(d, modules, lines, extra=None):
     port = free_port()
     cfg = {"httpopen_listen": f"127.0.0.1:{port}",
            "httpopen_user": USER, "httpopen_pass": PASS,
            "relay1_gpio": "file:" + os.path.join(lines, "door1"),
            "relay1_hold": "0.3", "relay1_type": "door",
            "door_audit_file": os.path.join(lines, "audit.log")}
+    cfg.update(extra or {})
     with open(os.path.join(lines, "door1"), "w") as f:
         f.write("0\n")
     b = Baresip(d, modules=modules, config=cfg,
@@ -138,10 +148,10 @@ def door(d, modules, lines):
     return b, port
 
 
-def idle_figures(d, modules, lines):
+def idle_figures(d, modules, lines, extra=None):
     """A fresh baresip with these modules, left idle: (RSS KiB, RSS per
     mapped file, wakeups in 10 s)."""
-    b, _ = door(d, modules, lines)
+    b, _ = door(d, modules, lines, extra)
     try:
         time.sleep(1)
         return (rss_kib(b.proc.pid), rss_by_file(b.proc.pid),
@@ -180,17 +190,21 @@ def main():
         rows.append(("baresip RSS, relay+httpopen", f"{with_mods} KiB",
                      f"without {without} KiB",
                      f"+{with_mods - without} KiB"))
-        all_rss, all_files, all_wake = idle_figures(
-            d, ("relay", "httpopen", "webrelay", "dryio"), lines)
+        four = ("relay", "httpopen", "webrelay", "dryio")
+        all_rss, all_files, all_wake = idle_figures(d, four, lines)
         rows.append(("baresip RSS, all four modules", f"{all_rss} KiB",
                      f"without {without} KiB",
                      f"+{all_rss - without} KiB"))
         rows.append(("idle wakeups in 10 s, all four modules",
                      str(all_wake), f"without {bare_wake}", ""))
-        delta = {k: v - bare_files.get(k, 0) for k, v in all_files.items()}
-        for k, v in sorted(delta.items(), key=lambda kv: -kv[1]):
-            if v >= 64:
-                rows.append((f"  of which {k}", f"+{v} KiB", "", ""))
+        per_file(rows, all_files, bare_files)
+        # a web relay configured: webrelay loads libcurl (curlapi.c)
+        web_rss, web_files, _ = idle_figures(d, four, lines, {
+            "webrelay1_action1": "http://127.0.0.1:9/open"})
+        rows.append(("baresip RSS, four modules, 1 web relay",
+                     f"{web_rss} KiB", f"without {without} KiB",
+                     f"+{web_rss - without} KiB"))
+        per_file(rows, web_files, bare_files)
     with tempfile.TemporaryDirectory() as d, \
             tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
         rows += latency.rows(d, shm, USER, PASS, AUTH)
