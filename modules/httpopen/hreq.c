@@ -15,6 +15,7 @@
  * the pl's point into buf.
  */
 #include <string.h>
+#include <strings.h>
 #include "httpopen.h"
 
 
@@ -97,6 +98,15 @@ static int request_line(struct hreq *r, const struct pl *line)
 }
 
 
+/* A name or option is this one (s of len bytes, any case) */
+static bool name_is(const struct pl *name, const char *s, size_t len)
+{
+	return name->l == len && !strncasecmp(name->p, s, len);
+}
+
+#define NAME_IS(name, s) name_is(name, s, sizeof(s) - 1)
+
+
 /* "close" and "keep-alive" among Connection's comma-separated options */
 static void connection_options(struct hreq *r, const struct pl *val)
 {
@@ -114,9 +124,9 @@ static void connection_options(struct hreq *r, const struct pl *val)
 		while (opt.l && is_ws(opt.p[opt.l - 1]))
 			--opt.l;
 
-		if (!pl_strcasecmp(&opt, "close"))
+		if (NAME_IS(&opt, "close"))
 			r->conn_close = true;
-		else if (!pl_strcasecmp(&opt, "keep-alive"))
+		else if (NAME_IS(&opt, "keep-alive"))
 			r->conn_keep = true;
 	}
 }
@@ -161,18 +171,18 @@ static int header_line(struct hreq *r, const struct pl *line)
 	++r->nhdr;
 	r->hdr_bytes += name.l + val.l + 4;
 
-	if (!pl_strcasecmp(&name, "Authorization")) {
+	if (NAME_IS(&name, "Authorization")) {
 		if (!r->auth.p)
 			r->auth = val;
 	}
-	else if (!pl_strcasecmp(&name, "Connection")) {
+	else if (NAME_IS(&name, "Connection")) {
 		connection_options(r, &val);
 	}
-	else if (!pl_strcasecmp(&name, "Content-Length")) {
+	else if (NAME_IS(&name, "Content-Length")) {
 		if (!all_zero(&val))
 			r->body = true;
 	}
-	else if (!pl_strcasecmp(&name, "Transfer-Encoding")) {
+	else if (NAME_IS(&name, "Transfer-Encoding")) {
 		r->body = true;
 	}
 

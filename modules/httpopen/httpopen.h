@@ -155,7 +155,7 @@ int  hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 		   const char *cert, const struct netlist *allow,
 		   hserver_req_h *reqh, hserver_refuse_h *refh, void *arg);
 const struct sa *hconn_peer(const struct hconn *c);
-bool hconn_keep(struct hconn *c);
+bool hconn_keep(struct hconn *c, uint64_t now);
 const char *hconn_addr(const struct hconn *c);
 void hconn_addr_print(char *buf, size_t sz, const struct sa *peer);
 int  hconn_send(struct hconn *c, struct mbuf *mb);

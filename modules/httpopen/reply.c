@@ -63,14 +63,32 @@ static int print_body(struct mbuf *mb, const struct reply *r)
 }
 
 
+/* n in decimal, without printf: an answer is made for every request */
+static int write_u(struct mbuf *mb, size_t n)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n && i);
+
+	return mbuf_write_mem(mb, (const uint8_t *)buf + i, sizeof(buf) - i);
+}
+
+
 /* Status line and the headers every answer has, straight into mb */
 static int print_head(struct mbuf *mb, const struct reply *r)
 {
 	int err;
 
-	err  = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", r->scode,
-			   r->reason ? r->reason : reply_reason(r->scode));
-	err |= mbuf_write_str(mb, "Content-Type: application/json\r\n"
+	err  = mbuf_write_str(mb, "HTTP/1.1 ");
+	err |= write_u(mb, r->scode);
+	err |= mbuf_write_u8(mb, ' ');
+	err |= mbuf_write_str(mb, r->reason ? r->reason :
+			      reply_reason(r->scode));
+	err |= mbuf_write_str(mb, "\r\nContent-Type: application/json\r\n"
 			      "Cache-Control: no-store\r\n");
 	err |= mbuf_write_str(mb, r->keep ? "Connection: keep-alive\r\n" :
 			      "Connection: close\r\n");
@@ -123,7 +141,9 @@ int reply_send(struct hconn *conn, const struct reply *r)
 		err |= mbuf_printf(mb, "Retry-After: %u\r\n",
 				   r->retry_after);
 
-	err |= mbuf_printf(mb, "Content-Length: %zu\r\n\r\n", blen);
+	err |= mbuf_write_str(mb, "Content-Length: ");
+	err |= write_u(mb, blen);
+	err |= mbuf_write_str(mb, "\r\n\r\n");
 	if (body)
 		err |= mbuf_write_mem(mb, body->buf, body->end);
 	else

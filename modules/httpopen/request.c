@@ -522,7 +522,7 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 	/* an API client polling the status may keep its connection; one
 	 * that opened a door, failed or sent no credentials may not */
 	if (rq.rep.scode == 200 && rq.status && rq.authed)
-		rq.rep.keep = hconn_keep(conn);
+		rq.rep.keep = hconn_keep(conn, rq.now_ms);
 
 	if (rq.rep.scode == 200 && rq.audit)
 		info("httpopen: %s %s by %s\n", rq.action, rq.relay, rq.who);

@@ -192,7 +192,6 @@ static bool process(struct hconn *c)
 		c->mb->end = rest;
 		c->mb->pos = 0;
 		c->scanned = 0;
-		c->idle_until = httpopen_now_ms() + KEEP_IDLE_MS;
 		if (!tmr_isrunning(&c->tmr))
 			tmr_start(&c->tmr, KEEP_IDLE_MS, timeout_handler, c);
 	}
@@ -509,16 +508,18 @@ const struct sa *hconn_peer(const struct hconn *c)
 
 /**
  * Keep the connection after this answer, if its client asked for that
- * and it has served fewer than KEEP_MAX requests. Call before replying:
- * the answer's Connection header says what this returns.
+ * and it has served fewer than KEEP_MAX requests; the next request must
+ * be complete within KEEP_IDLE_MS of now (ms, httpopen_now_ms()). Call before
+ * replying: the answer's Connection header says what this returns.
  */
-bool hconn_keep(struct hconn *c)
+bool hconn_keep(struct hconn *c, uint64_t now)
 {
 	if (!c || !c->wants_keep || c->served + 1 >= KEEP_MAX)
 		return false;
 
 	++c->served;
 	c->keep = true;
+	c->idle_until = now + KEEP_IDLE_MS;
 	return true;
 }
 
