@@ -157,6 +157,10 @@ int  hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 const struct sa *hconn_peer(const struct hconn *c);
 bool hconn_keep(struct hconn *c, uint64_t now);
 const char *hconn_addr(const struct hconn *c);
+bool hconn_auth_known(const struct hconn *c, const struct pl *val,
+		      char *user, size_t usz);
+void hconn_auth_remember(struct hconn *c, const struct pl *val,
+			 const char *user);
 void hconn_addr_print(char *buf, size_t sz, const struct sa *peer);
 int  hconn_send(struct hconn *c, struct mbuf *mb);
 

@@ -33,6 +33,7 @@ static const char *endpoint_path[] = {
 /* What one request was, for the answer and the audit record */
 struct req {
 	struct httpopen *ho;
+	struct hconn *conn;
 	struct reply rep;
 	struct mbuf body;         /* JSON members the handler adds */
 	char addr[64];
@@ -174,12 +175,18 @@ static bool authenticate(struct req *rq, const struct hreq *hr,
 			       str_len(quser));
 		res = hauth_check_plain(ho->auth, quser, qpass);
 	}
+	else if (hval && hconn_auth_known(rq->conn, hval, rq->user,
+					  sizeof(rq->user))) {
+		res = HAUTH_OK;
+	}
 	else {
 		uri.p = hr->path.p;
 		uri.l = hr->path.l + hr->prm.l;
 		res = hauth_check(ho->auth, hval, schemes,
 				  &hr->met, &uri, rq->rep.now,
 				  rq->user, sizeof(rq->user));
+		if (res == HAUTH_OK && hval)
+			hconn_auth_remember(rq->conn, hval, rq->user);
 	}
 
 	switch (res) {
@@ -491,6 +498,7 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 
 	memset(&rq, 0, sizeof(rq));
 	rq.ho = arg;
+	rq.conn = conn;
 	rq.action = "request";
 	rq.audit = true;
 	rq.rep.scode = 500;

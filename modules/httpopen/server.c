@@ -28,6 +28,7 @@
  * whatever arrives; the listen backlog is 128 (libre's http_listen uses 5).
  */
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <dirent.h>
@@ -44,6 +45,7 @@ enum {
 	BUF_MAX     = 65536,
 	BACKLOG     = 128,
 	RECV_SZ     = 2048,     /* libre allocates this for each read */
+	AUTH_MEMO_MAX = 256,
 	FD_RESERVE  = 256,      /* SIP, RTP, lines, audit file, curl */
 };
 
@@ -72,6 +74,9 @@ struct hconn {
 	size_t scanned;          /* bytes searched for the end of headers */
 	uint32_t served;         /* requests answered on this connection */
 	uint64_t idle_until;     /* kept: the next request's deadline, ms */
+	char basic[AUTH_MEMO_MAX];  /* Basic value that authenticated here */
+	size_t basic_len;
+	char basic_user[HAUTH_USER_MAX];
 	bool wants_keep;         /* the current request asked for it */
 	bool keep;               /* ...and its answer keeps the connection */
 	struct hserver *srv;
@@ -87,6 +92,7 @@ static void conn_destructor(void *data)
 
 	list_unlink(&c->le);
 	tmr_cancel(&c->tmr);
+	memset(c->basic, 0, sizeof(c->basic));
 	mem_deref(c->sc);
 	mem_deref(c->tc);
 	mem_deref(c->mb);
@@ -538,6 +544,41 @@ void hconn_addr_print(char *buf, size_t sz, const struct sa *peer)
 const char *hconn_addr(const struct hconn *c)
 {
 	return c ? c->addr : "";
+}
+
+
+/**
+ * Whether val is, byte for byte, the Basic Authorization value that
+ * already authenticated on this connection (hconn_auth_remember); then
+ * its user name is copied to user. A client polling a kept connection
+ * sends the same value each time: this spares the decoding, and the
+ * comparison takes the same time wherever the bytes differ.
+ */
+bool hconn_auth_known(const struct hconn *c, const struct pl *val,
+		      char *user, size_t usz)
+{
+	if (!c || !val || !c->basic_len || !user || !usz)
+		return false;
+
+	if (!hauth_ct_equal(val->p, val->l, c->basic, c->basic_len))
+		return false;
+
+	str_ncpy(user, c->basic_user, usz);
+	return true;
+}
+
+
+/** Remember a Basic value hauth_check() accepted on this connection */
+void hconn_auth_remember(struct hconn *c, const struct pl *val,
+			 const char *user)
+{
+	if (!c || !val || !user || val->l > sizeof(c->basic) ||
+	    val->l < 6 || strncasecmp(val->p, "Basic ", 6))
+		return;
+
+	memcpy(c->basic, val->p, val->l);
+	c->basic_len = val->l;
+	str_ncpy(c->basic_user, user, sizeof(c->basic_user));
 }
 
 

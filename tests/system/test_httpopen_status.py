@@ -92,3 +92,31 @@ def test_garbled_heads_closed_unanswered(door):
         assert c.answer()[0] == 400
     finally:
         c.close()
+
+
+def test_kept_connection_checks_credentials_each_time(door):
+    """A kept connection remembers the Basic value it authenticated with;
+    any other value is checked in full: a wrong one is refused and closes
+    the connection."""
+    good = basic()["Authorization"]
+    wrong = basic(password=PASS + "x")["Authorization"]
+    c = KeepConn(door.port)
+    try:
+        for _ in range(3):
+            c.send(STATUS, {"Authorization": good})
+            assert c.answer()[0] == 200
+        # one byte changed at the end, then a different length
+        c.send(STATUS, {"Authorization": good[:-1] + "x"})
+        status, hdrs, _ = c.answer()
+        assert status == 401 and hdrs["connection"] == "close"
+        assert c.closed(3)
+    finally:
+        c.close()
+    c = KeepConn(door.port)
+    try:
+        c.send(STATUS, {"Authorization": good})
+        assert c.answer()[0] == 200
+        c.send(STATUS, {"Authorization": wrong})
+        assert c.answer()[0] == 401
+    finally:
+        c.close()
