@@ -72,7 +72,8 @@ static enum endpoint endpoint_find(const struct pl *path)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(endpoint_path); i++) {
-		if (!pl_strcmp(path, endpoint_path[i]))
+		if (path->l == strlen(endpoint_path[i]) &&
+		    !memcmp(path->p, endpoint_path[i], path->l))
 			return (enum endpoint)i;
 	}
 

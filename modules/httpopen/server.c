@@ -44,7 +44,9 @@ enum {
 	REFUSED_MS  = 1000,
 	BUF_MAX     = 65536,
 	BACKLOG     = 128,
-	RECV_SZ     = 2048,     /* libre allocates this for each read */
+	RECV_SZ     = 1000,     /* libre allocates this for each read;
+				   below glibc's large bins, which
+				   consolidate the heap first */
 	AUTH_MEMO_MAX = 256,
 	FD_RESERVE  = 256,      /* SIP, RTP, lines, audit file, curl */
 };
