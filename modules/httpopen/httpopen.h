@@ -162,6 +162,7 @@ bool hconn_auth_known(const struct hconn *c, const struct pl *val,
 void hconn_auth_remember(struct hconn *c, const struct pl *val,
 			 const char *user);
 void hconn_addr_print(char *buf, size_t sz, const struct sa *peer);
+struct mbuf *hconn_txbuf(struct hconn *c);
 int  hconn_send(struct hconn *c, struct mbuf *mb);
 
 

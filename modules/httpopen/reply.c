@@ -97,7 +97,7 @@ static int print_head(struct mbuf *mb, const struct reply *r)
 }
 
 
-/* One buffer, one send: the answer of a polled status is made often.
+/* One buffer (the server's), one send: a polled status is answered often.
  * A success's body length is known beforehand; an error's is printed
  * first (its text is escaped). */
 int reply_send(struct hconn *conn, const struct reply *r)
@@ -111,7 +111,7 @@ int reply_send(struct hconn *conn, const struct reply *r)
 	if (!conn || !r)
 		return EINVAL;
 
-	mb = mbuf_alloc(512 + r->members.l);
+	mb = hconn_txbuf(conn);
 	if (!mb)
 		return ENOMEM;
 
@@ -156,7 +156,6 @@ int reply_send(struct hconn *conn, const struct reply *r)
 
  out:
 	mem_deref(body);
-	mem_deref(mb);
 
 	return err;
 }

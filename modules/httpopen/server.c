@@ -57,6 +57,8 @@ struct hserver {
 	struct list conns;       /* allowed, waiting for their request */
 	struct list refused;     /* answered 403, closing */
 	struct mbuf *refusal;    /* that answer, made once */
+	struct mbuf *tx;         /* each answer is made here (tcp_send
+				    copies what it cannot send at once) */
 	const struct netlist *allow;
 	hserver_req_h *reqh;
 	hserver_refuse_h *refh;
@@ -110,6 +112,7 @@ static void server_destructor(void *data)
 	mem_deref(srv->ts);
 	mem_deref(srv->tls);
 	mem_deref(srv->refusal);
+	mem_deref(srv->tx);
 }
 
 
@@ -463,7 +466,8 @@ int hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 		return ENOMEM;
 
 	srv->refusal = mbuf_alloc(256);
-	if (!srv->refusal) {
+	srv->tx = mbuf_alloc(1024);
+	if (!srv->refusal || !srv->tx) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -581,6 +585,17 @@ void hconn_auth_remember(struct hconn *c, const struct pl *val,
 	memcpy(c->basic, val->p, val->l);
 	c->basic_len = val->l;
 	str_ncpy(c->basic_user, user, sizeof(c->basic_user));
+}
+
+
+/** The buffer to make an answer in, empty; the server owns it */
+struct mbuf *hconn_txbuf(struct hconn *c)
+{
+	if (!c)
+		return NULL;
+
+	mbuf_rewind(c->srv->tx);
+	return c->srv->tx;
 }
 
 
