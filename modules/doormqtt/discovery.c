@@ -3,7 +3,9 @@
  *
  * One device per door. Each door relay is a lock (unlocking sends OPEN,
  * locking OFF), other relays and the outputs are switches, each input a
- * binary sensor (dryio_inN_class sets its device class), plus a doorbell
+ * binary sensor (dryio_inN_class sets its device class), each relay with
+ * a door contact two binary sensors (the door: on while not closed; its
+ * alarm: on while held or forced), plus a doorbell
  * event entity (ring) and an access event entity (granted, denied). All
  * retained under <prefix>/<component>/<id>/<object>/config; an object no
  * longer configured gets an empty retained config, which removes it.
@@ -94,6 +96,62 @@ static int item_print(struct re_printf *pf, void *arg)
 }
 
 
+/* The two binary sensors of a door contact, read from <base>/door/<n>/state
+ * (closed, open, held, forced) by a template */
+struct door_ent {
+	const struct dm_item *it;
+	bool alarm;
+};
+
+
+static int door_print(struct re_printf *pf, void *arg)
+{
+	const struct door_ent *d = arg;
+	char object[24], name[96];
+	int err;
+
+	re_snprintf(object, sizeof(object), "door%u%s", d->it->n,
+		    d->alarm ? "_alarm" : "");
+	if (d->it->name[0])
+		re_snprintf(name, sizeof(name), "%s %s", d->it->name,
+			    d->alarm ? "alarm" : "contact");
+	else
+		re_snprintf(name, sizeof(name), "Door %u%s", d->it->n,
+			    d->alarm ? " alarm" : "");
+
+	err = re_hprintf(pf, "{");
+	err |= common_print(pf, object, name);
+	err |= re_hprintf(pf, ",\"state_topic\":\"%s/door/%u/state\","
+			  "\"payload_on\":\"ON\",\"payload_off\":\"OFF\",",
+			  dm.cfg.base, d->it->n);
+	if (d->alarm)
+		err |= re_hprintf(pf, "\"device_class\":\"problem\","
+				  "\"value_template\":\"{{ 'ON' if value in"
+				  " ('held', 'forced') else 'OFF' }}\"");
+	else
+		err |= re_hprintf(pf, "\"device_class\":\"door\","
+				  "\"value_template\":\"{{ 'OFF' if value =="
+				  " 'closed' else 'ON' }}\"");
+
+	return err | re_hprintf(pf, "}");
+}
+
+
+static void door_entity(const struct dm_item *it, bool alarm)
+{
+	struct door_ent d = {it, alarm};
+	char object[24], *json = NULL;
+
+	re_snprintf(object, sizeof(object), "door%u%s", it->n,
+		    alarm ? "_alarm" : "");
+	if (re_sdprintf(&json, "%H", door_print, &d))
+		return;
+
+	config_publish("binary_sensor", object, json);
+	mem_deref(json);
+}
+
+
 static const char *component(const struct dm_item *it)
 {
 	if (it->kind == DM_INPUT)
@@ -155,11 +213,20 @@ static void stale_clear(void)
 		{DM_OUTPUT, "switch",       -1},
 		{DM_INPUT,  "binary_sensor", -1},
 	};
-	char object[16];
+	char object[24];
 	unsigned n;
 	size_t i;
 
 	for (n = 1; n <= DOOR_MAX_INDEX; n++) {
+		const struct dm_item *r = dm_item_find(&dm.items, DM_RELAY, n);
+
+		if (!r || !r->door[0]) {
+			re_snprintf(object, sizeof(object), "door%u", n);
+			config_publish("binary_sensor", object, NULL);
+			re_snprintf(object, sizeof(object), "door%u_alarm", n);
+			config_publish("binary_sensor", object, NULL);
+		}
+
 		for (i = 0; i < ARRAY_SIZE(objs); i++) {
 			const struct dm_item *it;
 
@@ -190,6 +257,11 @@ void dm_discovery_publish(void)
 			continue;
 		config_publish(component(it), object, json);
 		mem_deref(json);
+
+		if (it->kind == DM_RELAY && it->door[0]) {
+			door_entity(it, false);
+			door_entity(it, true);
+		}
 	}
 
 	event_entity("doorbell", "Doorbell", "\"ring\"", "doorbell");

@@ -87,6 +87,7 @@ struct dm_item {
 	char name[64];
 	bool lock;           /* a door relay: a lock in Home Assistant */
 	bool on;
+	char door[8];        /* its door contact's state; "" without one */
 };
 
 int  dm_inventory_load(struct list *items);
@@ -97,6 +98,7 @@ struct dm_item *dm_item_find(const struct list *items, enum dm_kind kind,
 /* publish.c: states and events, from the bus and from the modules */
 int  dm_publish(const char *topic, const char *payload, bool retain);
 int  dm_publish_state(enum dm_kind kind, unsigned n, bool on);
+bool dm_door_state_valid(const char *state);
 void dm_publish_all(void);
 int  dm_publish_init(void);
 void dm_publish_close(void);

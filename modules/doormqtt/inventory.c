@@ -2,25 +2,26 @@
  * @file inventory.c  The door's relays, inputs and outputs
  *
  * Read through the other modules' own commands, as any client would:
- * relay_status (JSON) for the relays, dryio_list for inputs and outputs.
- * A module not loaded simply contributes nothing.
+ * relay_status (JSON) for the relays and their door contacts, dryio_list
+ * for inputs and outputs. A module not loaded simply contributes nothing.
  */
 #include <string.h>
 #include "door.h"
 #include "doormqtt.h"
 
 
-static void item_add(struct list *items, enum dm_kind kind, unsigned n,
-		     const char *name, size_t namelen, bool lock, bool on)
+static struct dm_item *item_add(struct list *items, enum dm_kind kind,
+				unsigned n, const char *name, size_t namelen,
+				bool lock, bool on)
 {
 	struct dm_item *it;
 
 	if (!n || n > DOOR_MAX_INDEX || dm_item_find(items, kind, n))
-		return;
+		return NULL;
 
 	it = mem_zalloc(sizeof(*it), NULL);
 	if (!it)
-		return;
+		return NULL;
 
 	it->kind = kind;
 	it->n = n;
@@ -30,6 +31,8 @@ static void item_add(struct list *items, enum dm_kind kind, unsigned n,
 		namelen = sizeof(it->name) - 1;
 	memcpy(it->name, name, namelen);
 	list_append(items, &it->le, it);
+
+	return it;
 }
 
 
@@ -53,7 +56,8 @@ static void relays_load(struct list *items)
 
 	LIST_FOREACH(&arr->u.odict->lst, le) {
 		const struct odict_entry *e = le->data;
-		const char *name, *type, *state;
+		const char *name, *type, *state, *door;
+		struct dm_item *it;
 		uint64_t n;
 
 		if (e->type != ODICT_OBJECT ||
@@ -63,9 +67,13 @@ static void relays_load(struct list *items)
 		name  = odict_string(e->u.odict, "name");
 		type  = odict_string(e->u.odict, "type");
 		state = odict_string(e->u.odict, "state");
-		item_add(items, DM_RELAY, (unsigned)n, name ? name : "",
-			 str_len(name), !str_cmp(type, "door"),
-			 !str_cmp(state, "on"));
+		/* null: no door contact, or it could not be opened */
+		door  = odict_string(e->u.odict, "door");
+		it = item_add(items, DM_RELAY, (unsigned)n, name ? name : "",
+			      str_len(name), !str_cmp(type, "door"),
+			      !str_cmp(state, "on"));
+		if (it && dm_door_state_valid(door))
+			str_ncpy(it->door, door, sizeof(it->door));
 	}
 
  out:

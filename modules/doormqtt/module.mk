@@ -1,5 +1,6 @@
 doormqtt_LIBS := -lmosquitto -lssl -lcrypto
-DEPS += libmosquitto-dev libssl-dev mosquitto mosquitto-clients openssl
+DEPS += libmosquitto-dev libssl-dev mosquitto mosquitto-clients openssl \
+	python3-jinja2
 
 # the software version shown in Home Assistant's device card
 DOORMQTT_VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' \

@@ -59,6 +59,46 @@ int dm_publish_state(enum dm_kind kind, unsigned n, bool on)
 }
 
 
+/** A door state as relay names it: closed, open, held or forced */
+bool dm_door_state_valid(const char *state)
+{
+	static const char *names[] = {"closed", "open", "held", "forced"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!str_cmp(state, names[i]))
+			return true;
+	}
+
+	return false;
+}
+
+
+/* <base>/door/<n>/state: the door's state, or empty (retained: the topic
+ * removed) for a relay with no contact */
+static int door_publish(unsigned n, const char *state)
+{
+	char topic[DM_TOPIC_MAX + 32];
+
+	re_snprintf(topic, sizeof(topic), "%s/door/%u/state", dm.cfg.base, n);
+
+	return dm_publish(topic, state, true);
+}
+
+
+static void doors_publish(void)
+{
+	unsigned n;
+
+	for (n = 1; n <= DOOR_MAX_INDEX; n++) {
+		const struct dm_item *it = dm_item_find(&dm.items, DM_RELAY,
+							n);
+
+		(void)door_publish(n, it && it->door[0] ? it->door : NULL);
+	}
+}
+
+
 /* Availability, discovery and every state: at each connect */
 void dm_publish_all(void)
 {
@@ -76,6 +116,8 @@ void dm_publish_all(void)
 
 		(void)dm_publish_state(it->kind, it->n, it->on);
 	}
+
+	doors_publish();
 }
 
 
@@ -161,12 +203,41 @@ static void state_follow(const struct pl *event, const struct pl *fields)
 }
 
 
+/* A door contact's state follows door_status (every change, and the
+ * state at start) */
+static void door_follow(const struct pl *module, const struct pl *event,
+			const struct pl *fields)
+{
+	char num[8], state[8];
+	struct dm_item *it;
+	struct pl pl;
+	uint32_t n;
+
+	if (pl_strcmp(module, "relay") || pl_strcmp(event, "door_status"))
+		return;
+
+	if (door_bus_field(fields, "relay", num, sizeof(num)) ||
+	    door_bus_field(fields, "state", state, sizeof(state)) ||
+	    !dm_door_state_valid(state))
+		return;
+	pl_set_str(&pl, num);
+	if (door_parse_u32(&pl, 1, DOOR_MAX_INDEX, &n))
+		return;
+
+	it = dm_item_find(&dm.items, DM_RELAY, n);
+	if (it)
+		str_ncpy(it->door, state, sizeof(it->door));
+	(void)door_publish(n, state);
+}
+
+
 /* An access decision (an audit record of relay or httpopen) fires the
  * access event entity: granted or denied, with its source */
 static void access_follow(const struct pl *module, const struct pl *event,
 			  const struct pl *fields)
 {
-	char result[16], source[32], relay[8], json[128];
+	char result[16], source[32], relay[8], detail[VAL_MAX];
+	char json[VAL_MAX + 128];
 	const char *type;
 
 	if (pl_strcmp(event, "audit") ||
@@ -181,11 +252,15 @@ static void access_follow(const struct pl *module, const struct pl *event,
 	else
 		return;
 
+	/* the detail says why (an interlock's "interlock: door 1 open");
+	 * audit details never hold a code or a password */
 	(void)door_bus_field(fields, "source", source, sizeof(source));
 	(void)door_bus_field(fields, "relay", relay, sizeof(relay));
+	(void)door_bus_field(fields, "detail", detail, sizeof(detail));
 	re_snprintf(json, sizeof(json), "{\"event_type\":\"%s\",\"source\":"
-		    "\"%H\",\"relay\":\"%H\"}", type, door_json_escape, source,
-		    door_json_escape, relay);
+		    "\"%H\",\"relay\":\"%H\",\"detail\":\"%H\"}", type,
+		    door_json_escape, source, door_json_escape, relay,
+		    door_json_escape, detail);
 	publish_event("access", json);
 }
 
@@ -209,6 +284,7 @@ static void bus_handler(struct ua *ua, enum door_event ev,
 		return;
 
 	state_follow(&be.event, &be.fields);
+	door_follow(&be.module, &be.event, &be.fields);
 	access_follow(&be.module, &be.event, &be.fields);
 
 	if (!re_sdprintf(&json, "%H", event_json, &be)) {
