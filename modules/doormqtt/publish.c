@@ -236,12 +236,22 @@ static void door_follow(const struct pl *module, const struct pl *event,
 static void access_follow(const struct pl *module, const struct pl *event,
 			  const struct pl *fields)
 {
-	char result[16], source[32], relay[8], detail[VAL_MAX];
+	char action[16], result[16], source[32], relay[8] = "";
+	char detail[VAL_MAX];
 	char json[VAL_MAX + 128];
 	const char *type;
 
 	if (pl_strcmp(event, "audit") ||
 	    (pl_strcmp(module, "relay") && pl_strcmp(module, "httpopen")))
+		return;
+
+	/* a right DTMF code names its relay: each relay's own open record
+	 * follows (granted, or denied by an interlock), one event per
+	 * decision; wrong codes, lock-outs and callers refused stay */
+	if (!door_bus_field(fields, "action", action, sizeof(action)) &&
+	    !str_cmp(action, "code") &&
+	    !door_bus_field(fields, "relay", relay, sizeof(relay)) &&
+	    relay[0])
 		return;
 
 	(void)door_bus_field(fields, "result", result, sizeof(result));

@@ -8,8 +8,9 @@ import json
 
 import jinja2
 
-from harness import wait_for
+from harness import Sipp, read_line_file, wait_for
 from mqttbroker import Sub
+from sipp_scenarios import uac_call
 from test_doormqtt import broker, station  # noqa: F401 (a fixture)
 from test_dryio import set_level as write
 
@@ -211,4 +212,28 @@ def test_interlock_refusal_is_a_denied_access(tmp_path, broker, procs):
     assert ev["relay"] == "2" and ev["detail"] == "interlock: door 1 open"
     assert not sub.find(f"{BASE}/relay/2/state", "ON", since=n)
     write(b.lines / "c1", 0)
+    b.stop()
+
+
+def test_dtmf_code_refused_by_interlock_is_one_denied_access(tmp_path,
+                                                             broker, procs):
+    """relay 1 on keeps relay 2 shut: its right code fires the access
+    entity once, denied with the reason; a wrong code once more"""
+    b = station(tmp_path, broker, config={
+        "relay_interlock": "1,2", "relay1_mode": "bistable",
+        "relay2_type": "door", "relay2_dtmf": "1234"})
+    procs.append(b)
+    sub = Sub(broker, f"{BASE}/access")
+    procs.append(sub)
+    b.ok("relay_on", "1")
+    s = Sipp(tmp_path, uac_call("1234#9#", mode="info"),
+             f"127.0.0.1:{b.sip_port}", extra_args=["-s", b.user]).start()
+    assert s.wait() == 0, s.errors()
+    sub.wait(payload="wrong code")
+    got = [json.loads(m[2]) for m in sub.all()]
+    got = [(a["event_type"], a["relay"], a["source"], a["detail"])
+           for a in got if a["source"] == "dtmf"]
+    assert got == [("denied", "2", "dtmf", "interlock: relay 1 on"),
+                   ("denied", "", "dtmf", "wrong code, 1 of 3")]
+    assert read_line_file(str(b.lines / "r2")) == "0"
     b.stop()
