@@ -231,6 +231,29 @@ static void door_follow(const struct pl *module, const struct pl *event,
 }
 
 
+/* httpopen's records the access event leaves out: a request the relay
+ * module decided (granted, or 409 from an interlock: the relay's own
+ * record fires) and digest's challenges (a 401 asking for credentials is
+ * no decision; wrong credentials are) */
+static bool http_relayed(const char *result, const char *detail)
+{
+	static const char *skip[] = {
+		"409 ", "401 authentication required", "401 nonce expired",
+	};
+	size_t i;
+
+	if (!str_cmp(result, "ok"))
+		return true;
+
+	for (i = 0; i < ARRAY_SIZE(skip); i++) {
+		if (!strncmp(detail, skip[i], str_len(skip[i])))
+			return true;
+	}
+
+	return false;
+}
+
+
 /* An access decision (an audit record of relay or httpopen) fires the
  * access event entity: granted or denied, with its source */
 static void access_follow(const struct pl *module, const struct pl *event,
@@ -255,6 +278,10 @@ static void access_follow(const struct pl *module, const struct pl *event,
 		return;
 
 	(void)door_bus_field(fields, "result", result, sizeof(result));
+	(void)door_bus_field(fields, "detail", detail, sizeof(detail));
+	if (!pl_strcmp(module, "httpopen") && http_relayed(result, detail))
+		return;
+
 	if (!str_cmp(result, "ok"))
 		type = "granted";
 	else if (!str_cmp(result, "denied") || !str_cmp(result, "locked"))
@@ -266,7 +293,6 @@ static void access_follow(const struct pl *module, const struct pl *event,
 	 * audit details never hold a code or a password */
 	(void)door_bus_field(fields, "source", source, sizeof(source));
 	(void)door_bus_field(fields, "relay", relay, sizeof(relay));
-	(void)door_bus_field(fields, "detail", detail, sizeof(detail));
 	re_snprintf(json, sizeof(json), "{\"event_type\":\"%s\",\"source\":"
 		    "\"%H\",\"relay\":\"%H\",\"detail\":\"%H\"}", type,
 		    door_json_escape, source, door_json_escape, relay,

@@ -17,7 +17,7 @@ MODULES = ("relay", "dryio", "doormqtt")
 
 
 def station(tmp_path, broker, door_id="door1", config=None, name=None,
-            url=None, wait=True, **kw):
+            url=None, wait=True, modules=MODULES, **kw):
     """a door: relay 1 (door), relay 2 (chime), input 1, output 1"""
     d = tmp_path / (name or door_id)
     d.mkdir(exist_ok=True)
@@ -37,7 +37,7 @@ def station(tmp_path, broker, door_id="door1", config=None, name=None,
     set_level(d / "in1", 1)          # triggers on low, by default
     cfg.update(config or {})
     cfg = {k: v for k, v in cfg.items() if v is not None}
-    b = Baresip(tmp_path, modules=MODULES, config=cfg, name=name or door_id,
+    b = Baresip(tmp_path, modules=modules, config=cfg, name=name or door_id,
                 **kw).start()
     b.lines = d
     if wait:

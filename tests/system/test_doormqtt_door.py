@@ -8,11 +8,12 @@ import json
 
 import jinja2
 
-from harness import Sipp, read_line_file, wait_for
+from harness import Sipp, free_port, read_line_file, wait_for
 from mqttbroker import Sub
 from sipp_scenarios import uac_call
 from test_doormqtt import broker, station  # noqa: F401 (a fixture)
 from test_dryio import set_level as write
+from test_httpopen import curl
 
 BASE = "baresip-door/door1"
 HA = "homeassistant/binary_sensor/door1"
@@ -236,4 +237,43 @@ def test_dtmf_code_refused_by_interlock_is_one_denied_access(tmp_path,
     assert got == [("denied", "2", "dtmf", "interlock: relay 1 on"),
                    ("denied", "", "dtmf", "wrong code, 1 of 3")]
     assert read_line_file(str(b.lines / "r2")) == "0"
+    b.stop()
+
+
+def test_http_open_is_one_access_event(tmp_path, broker, procs):
+    """an OpenDoor request fires the access entity once: denied with the
+    interlock's reason (409) while relay 1 is on, granted once it is off;
+    digest's 401 challenges fire nothing"""
+    d = tmp_path / "door1"
+    d.mkdir(exist_ok=True)
+    user, password = "admin", "mqtt-Door1"
+
+    def config(port):
+        return {"httpopen_listen": f"127.0.0.1:{port}",
+                "httpopen_user": user, "httpopen_pass": password,
+                "relay_interlock": "1,2", "relay1_mode": "bistable",
+                "relay2_type": "door"}
+    b = station(tmp_path, broker, config=config(free_port()),
+                modules=("relay", "dryio", "doormqtt", "httpopen"))
+    procs.append(b)
+    port = int(b.config["httpopen_listen"].rsplit(":", 1)[1])
+    sub = Sub(broker, f"{BASE}/access")
+    procs.append(sub)
+    url = f"http://127.0.0.1:{port}/fcgi/OpenDoor?action=OpenDoor&DoorNum=2"
+    auth = ["--digest", "-u", f"{user}:{password}"]
+
+    b.ok("relay_on", "1")
+    assert curl(url, *auth)[0] == 409
+    sub.wait(payload="interlock")
+    b.ok("relay_close", "1")
+    n = len(sub.messages)
+    assert curl(url, *auth)[0] == 200
+    sub.wait(payload="granted", since=n)
+    wait_for(lambda: read_line_file(str(b.lines / "r2")) == "0", 5,
+             what="relay 2 closed again")
+    got = [json.loads(m[2]) for m in sub.all()]
+    got = [(a["event_type"], a["relay"], a["source"], a["detail"])
+           for a in got if a["source"] == "http"]
+    assert got == [("denied", "2", "http", "interlock: relay 1 on"),
+                   ("granted", "2", "http", "")]
     b.stop()
