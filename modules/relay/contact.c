@@ -338,12 +338,17 @@ void contact_relay_changed(struct relay *r, bool on)
 
 /* ---- state for the commands ---- */
 
-/** Whether the relay's door is monitored and not closed */
+/**
+ * Whether the relay's door is monitored and not closed, or its contact
+ * reads open while still settling: the debounce delays alarms, never an
+ * interlock, and a chattering contact that never settles holds it too
+ */
 bool relay_door_open(const struct relay *r)
 {
 	const struct contact *c = r ? r->contact : NULL;
 
-	return c && c->monitored && c->ds.state != DOOR_CLOSED;
+	return c && c->monitored && (c->ds.state != DOOR_CLOSED ||
+				     c->di.trig.level == c->di.trig.high);
 }
 
 

@@ -231,8 +231,8 @@ static void contact_write(const char *name, int level)
 }
 
 
-/* A real door contact (contact.c) on a file line, shut, debounce 0 */
-static void contact_add(unsigned n)
+/* A real door contact (contact.c) on a file line, shut */
+static void contact_add_debounced(unsigned n, unsigned debounce_ms)
 {
 	struct conf *conf;
 	char name[8];
@@ -240,12 +240,18 @@ static void contact_add(unsigned n)
 	snprintf(name, sizeof(name), "c%u", n);
 	contact_write(name, 0);
 	conf = test_conf_make("relay%u_contact file:%s/%s\n"
-			      "relay%u_contact_debounce 0\n",
-			      n, tmpdir, name, n);
+			      "relay%u_contact_debounce %u\n",
+			      n, tmpdir, name, n, debounce_ms);
 	assert_non_null(conf);
 	assert_int_equal(0, contact_conf(relay_n(n), conf));
 	assert_int_equal(0, contact_attach(relay_n(n)));
 	mem_deref(conf);
+}
+
+
+static void contact_add(unsigned n)
+{
+	contact_add_debounced(n, 0);
 }
 
 
@@ -295,6 +301,45 @@ static void test_refused_while_door_open(void **state)
 	assert_int_equal(0, relay_act(relay_n(1), RELAY_ACT_CLOSE, "command",
 				      NULL));
 	assert_false(relay_door_open(relay_n(1)));
+	assert_int_equal(0, relay_act(inner, RELAY_ACT_OPEN, "command",
+				      NULL));
+	assert_true(inner->on);
+}
+
+
+/* The debounce delays alarms, never the interlock: a door whose contact
+ * reads open refuses the others before it settles, and so does a
+ * contact that keeps chattering and never settles */
+static void test_refused_while_contact_settles(void **state)
+{
+	struct relay *inner;
+	int i;
+	(void)state;
+
+	assert_int_equal(0, relays_make("relay_interlock 1,2\n"));
+	inner = relay_n(2);
+	contact_add_debounced(1, 5000);
+
+	contact_write("c1", 1);
+	test_run_loop(100);
+	assert_int_equal(EBUSY, relay_act(inner, RELAY_ACT_OPEN, "command",
+					  NULL));
+	assert_string_equal("interlock: door 1 open", inner->refused);
+	assert_false(inner->on);
+
+	/* chatter: back shut, open again, shut: never settled */
+	for (i = 0; i < 3; i++) {
+		contact_write("c1", 0);
+		test_run_loop(30);
+		contact_write("c1", 1);
+		test_run_loop(30);
+		assert_int_equal(EBUSY, relay_act(inner, RELAY_ACT_OPEN,
+						  "command", NULL));
+	}
+
+	/* it reads shut (and was never seen open long enough): free */
+	contact_write("c1", 0);
+	test_run_loop(100);
 	assert_int_equal(0, relay_act(inner, RELAY_ACT_OPEN, "command",
 				      NULL));
 	assert_true(inner->on);
@@ -399,6 +444,7 @@ int main(void)
 		T(test_conf_bad_group),
 		T(test_refused_while_on),
 		T(test_refused_while_door_open),
+		T(test_refused_while_contact_settles),
 		T(test_refusal_audited),
 		T(test_cmd_refusal),
 	};
