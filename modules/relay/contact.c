@@ -28,6 +28,10 @@ struct contact {
 	uint64_t since;                /* when the door opened or closed */
 };
 
+/* doors in alarm per dryio output: one siren shared by several doors
+ * stays on until the last of them closes */
+static unsigned alarms_on[DOOR_MAX_INDEX + 1];
+
 
 /* ---- config ---- */
 
@@ -183,11 +187,28 @@ static void emit(const struct contact *c, const char *event,
 }
 
 
+/* Count c in or out of its output's alarms: whether to switch it (on:
+ * always, as a reminder; off: only for the last door in alarm) */
+static bool output_count(const struct contact *c, bool on)
+{
+	unsigned *n = &alarms_on[c->alarm_output];
+
+	if (!c->alarm_output)
+		return false;
+	if (on)
+		++*n;
+	else if (*n && --*n)
+		return false;
+
+	return true;
+}
+
+
 static void alarm_output(const struct contact *c, bool on)
 {
 	int err;
 
-	if (!c->alarm_output)
+	if (!output_count(c, on))
 		return;
 
 	err = door_cmd_run(NULL, "dryio_out %u %s", c->alarm_output,
@@ -414,8 +435,11 @@ void contact_close(struct relay *r)
 
 	tmr_cancel(&c->tmr);
 	dinput_close(&c->di);
-	if (c->monitored && doorstate_alarm(c->ds.state) &&
-	    door_cmd_exists("dryio_out"))
-		alarm_output(c, false);
+	if (c->monitored && doorstate_alarm(c->ds.state)) {
+		if (door_cmd_exists("dryio_out"))
+			alarm_output(c, false);
+		else
+			(void)output_count(c, false);
+	}
 	c->monitored = false;
 }

@@ -1,0 +1,48 @@
+"""Attacks on the door alarms with the real baresip: an alarm output
+shared by two doors (one siren for a building) must stay on while any of
+them is still in alarm; closing the other door must not silence it."""
+import os
+
+from harness import read_line_file, wait_for
+from test_door_contact import Door, status, wait_door
+from test_dryio import set_level as write
+
+
+def test_shared_siren_stays_on_while_a_door_is_in_alarm(tmp_path):
+    siren = os.path.join(str(tmp_path), "siren")
+    back = os.path.join(str(tmp_path), "back")
+    write(back, 0)
+    door = Door(tmp_path, modules=("relay", "dryio"),
+                relay1_alarm_output="1",
+                relay2_gpio=f"file:{os.path.join(str(tmp_path), 'lock2')}",
+                relay2_name="Back door",
+                relay2_contact=f"file:{back}",
+                relay2_contact_debounce="20",
+                relay2_alarm_output="1",
+                dryio_out1_gpio=f"file:{siren}", dryio_out1_name="Siren")
+    door.b.modules = ["relay", "dryio"]
+    door.b.start()
+    door.b.wait_log("relays configured")
+    b = door.b
+    try:
+        wait_for(lambda: read_line_file(siren) == "0")
+        write(door.contact, 1)              # front door forced
+        wait_door(b, "door_forced", relay="1")
+        wait_for(lambda: read_line_file(siren) == "1")
+
+        # the back door forced and shut again: its alarm ends, the front
+        # door's does not, and the siren they share stays on
+        write(back, 1)
+        wait_door(b, "door_forced", relay="2")
+        write(back, 0)
+        wait_door(b, "door_closed", relay="2")
+        b.wait_log("closed: forced alarm ended")
+        assert status(b)[1]["door"] == "forced"
+        assert read_line_file(siren) == "1"
+
+        # the last door in alarm shut: the siren goes off
+        write(door.contact, 0)
+        wait_door(b, "door_closed", relay="1")
+        wait_for(lambda: read_line_file(siren) == "0")
+    finally:
+        door.stop()
