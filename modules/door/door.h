@@ -78,6 +78,12 @@ struct line_cfg {
 	bool active_low;
 	enum line_bias bias;     /* inputs only */
 	const char *consumer;    /* label shown by gpioinfo */
+
+	/* inputs: a line that can no longer be read (its chip unplugged,
+	 * its file: removed) reports fail_level if fail_report is set: a
+	 * door contact fails open, so its alarm rises and interlock holds */
+	bool fail_report;
+	bool fail_level;
 };
 
 struct line;

@@ -125,12 +125,22 @@ static void report(struct line *line, bool value)
 }
 
 
+/* An input that can no longer be read: its owner gets the level it
+ * asked for (cfg.fail_report), a door contact fails open */
+static void report_failed(struct line *line)
+{
+	if (line->cfg.fail_report)
+		report(line, line->cfg.fail_level);
+}
+
+
 static void inotify_handler(int flags, void *arg)
 {
 	struct line *line = arg;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool ours = false, physical;
 	ssize_t n;
+	int err;
 	(void)flags;
 
 	n = read(line->fd, buf, sizeof(buf));
@@ -142,10 +152,14 @@ static void inotify_handler(int flags, void *arg)
 		p += sizeof(*ev) + ev->len;
 	}
 
-	if (!ours || file_read(line, &physical))
+	if (!ours)
 		return;
 
-	report(line, physical != line->cfg.active_low);
+	err = file_read(line, &physical);
+	if (err == ENOENT)
+		report_failed(line);      /* removed, until it is back */
+	else if (!err)
+		report(line, physical != line->cfg.active_low);
 }
 
 
@@ -190,7 +204,8 @@ static int file_open(struct line *line, const char *path)
 	}
 
 	if (inotify_add_watch(line->fd, line->dir, IN_CLOSE_WRITE |
-			      IN_MODIFY | IN_MOVED_TO | IN_CREATE) < 0) {
+			      IN_MODIFY | IN_MOVED_TO | IN_CREATE |
+			      IN_DELETE | IN_MOVED_FROM) < 0) {
 		err = errno;
 		goto out;
 	}
@@ -234,6 +249,7 @@ static void gpiod_handler(int flags, void *arg)
 		line->fd = -1;
 		warning("door: line '%s': edge events failed (%m);"
 			" input no longer watched\n", line->spec, err);
+		report_failed(line);
 		return;
 	}
 

@@ -61,7 +61,7 @@ static void act(enum trig_action action, void *arg)
 int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	       input_fire_h *fireh, void *arg)
 {
-	struct line_cfg lcfg = {LINE_INPUT, false, LINE_BIAS_AS_IS, "dryio"};
+	struct line_cfg lcfg = {.dir = LINE_INPUT, .consumer = "dryio"};
 	struct dinput_cfg icfg = {false, 50, 0};
 	uint32_t output = 0;
 	struct input *in;

@@ -106,7 +106,7 @@ static int apply(struct output *o, bool on, enum drive_reason reason,
 int output_conf(struct output **op, const struct conf *conf, unsigned n)
 {
 	struct output *o;
-	struct line_cfg lcfg = {LINE_OUTPUT, false, LINE_BIAS_AS_IS, "dryio"};
+	struct line_cfg lcfg = {.dir = LINE_OUTPUT, .consumer = "dryio"};
 	static const struct drive_keys keys = {"dryio", "dryio_out", "call",
 					       "Output"};
 	struct drive_conf dc;

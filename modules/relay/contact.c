@@ -138,6 +138,11 @@ int contact_conf(struct relay *r, const struct conf *conf)
 	tmr_init(&c->tmr);
 
 	err = conf_tuning(c, conf, r->id);
+
+	/* a line that can no longer be read (unplugged, its file removed)
+	 * is an open door: an alarm, and the interlock holds */
+	c->lcfg.fail_report = true;
+	c->lcfg.fail_level = c->icfg.high;
 	if (err)
 		warning("relay: relay %u: door contact not monitored: fix"
 			" the keys named above\n", r->id);

@@ -46,3 +46,27 @@ def test_shared_siren_stays_on_while_a_door_is_in_alarm(tmp_path):
         wait_for(lambda: read_line_file(siren) == "0")
     finally:
         door.stop()
+
+
+def test_contact_file_removed_counts_as_open(tmp_path):
+    """A contact line that can no longer be read (here its file: removed;
+    on GPIO, a chip unplugged) fails open: a forced alarm, the interlocked
+    door refused, until the line reads shut again."""
+    lock2 = os.path.join(str(tmp_path), "lock2")
+    door = Door(tmp_path, relay2_gpio=f"file:{lock2}", relay2_name="Inner",
+                relay_interlock="1,2")
+    b = door.b
+    b.start()
+    b.wait_log("relays configured")
+    try:
+        os.unlink(door.contact)
+        wait_door(b, "door_forced", relay="1")
+        assert status(b)[1]["door"] == "forced"
+        ok, text = b.cmd("relay_open", "2")
+        assert not ok and "interlock: door 1 open" in text
+
+        write(door.contact, 0)
+        wait_door(b, "door_closed", relay="1")
+        b.ok("relay_open", "2")
+    finally:
+        door.stop()

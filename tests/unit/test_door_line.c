@@ -576,6 +576,33 @@ static void test_gpiod_unplugged(void **state)
 }
 
 
+/* An owner that must fail secure (a door contact) asked for a level on
+ * failure: the unplugged chip reports it, once */
+static void test_gpiod_unplugged_fails_secure(void **state)
+{
+	struct line_cfg cfg = in_cfg;
+	struct seen seen = {0, false};
+	struct line *line = NULL;
+	(void)state;
+
+	test_log_clear();
+	cfg.fail_report = true;
+	cfg.fail_level = true;
+	gpiod_double_drive(15, 0);
+	assert_int_equal(0, line_open(&line, "gpiochip0:15", &cfg,
+				      on_change, &seen));
+
+	gpiod_double_unplug(15);
+	test_run_loop(50);
+	assert_int_equal(1, count(test_log(), "edge events failed"));
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+
+	mem_deref(line);
+	assert_all_free();
+}
+
+
 /* ---- file backend ---- */
 
 static void path_of(char *buf, size_t sz, const char *name)
@@ -778,6 +805,42 @@ static void test_file_input(void **state)
 }
 
 
+/* A file: line removed: nothing for most owners; the failure level for
+ * one that asked, and the file's level again once it is back */
+static void test_file_input_removed(void **state)
+{
+	struct line_cfg cfg = in_cfg;
+	struct seen seen = {0, false}, quiet = {0, false};
+	struct line *line = NULL, *plain = NULL;
+	char spec[128], path[128];
+	(void)state;
+
+	cfg.fail_report = true;
+	cfg.fail_level = true;
+	write_text("contact", "0\n");
+	spec_of(spec, sizeof(spec), "contact");
+	path_of(path, sizeof(path), "contact");
+	assert_int_equal(0, line_open(&line, spec, &cfg, on_change, &seen));
+	assert_int_equal(0, line_open(&plain, spec, &in_cfg, on_change,
+				      &quiet));
+
+	assert_int_equal(0, unlink(path));
+	test_run_loop(50);
+	assert_int_equal(1, seen.calls);
+	assert_true(seen.last);
+	assert_int_equal(0, quiet.calls);
+
+	write_text("contact", "0\n");
+	test_run_loop(50);
+	assert_int_equal(2, seen.calls);
+	assert_false(seen.last);
+	assert_int_equal(0, quiet.calls);
+
+	mem_deref(plain);
+	mem_deref(line);
+}
+
+
 static void test_file_input_active_low(void **state)
 {
 	struct line_cfg cfg = in_cfg;
@@ -868,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_gpiod_request),
 		cmocka_unit_test(test_gpiod_input_drain),
 		cmocka_unit_test(test_gpiod_unplugged),
+		cmocka_unit_test(test_gpiod_unplugged_fails_secure),
 		cmocka_unit_test_setup_teardown(test_file_output,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_output_active_low,
@@ -875,6 +939,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_missing,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_input,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_input_removed,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_input_active_low,
 						dir_setup, dir_teardown),
