@@ -5,9 +5,10 @@
  * caller feeds the debounced contact, its relay's on/off and the time,
  * and arms one timer for doorstate_deadline(). The access window is the
  * time the relay is on plus entry_ms after it goes off (unless the door
- * opened while it was on: that access is used up); a door opened in it is
- * open, otherwise forced. An open door becomes held held_ms after
- * the later of its opening and the latest access. Alarms (held, forced)
+ * opened while it was on: that access is used up; an opening after it
+ * uses up the rest); a door opened in it is open, otherwise forced. An
+ * open door becomes held held_ms after the later of its opening and the
+ * latest access. Alarms (held, forced)
  * end only when the door closes. After a restart an open door is held,
  * never forced: nobody knows whether access was granted before.
  */
@@ -60,6 +61,7 @@ enum door_state doorstate_contact(struct doorstate *ds, bool open,
 		ds->state = DOOR_OPEN;
 		ds->opened_on = ds->access;
 		ds->used = ds->access;
+		ds->window = false;  /* the lock is shut: one entry in it */
 		ds->held_at = now + ds->cfg.held_ms;
 	}
 	else {

@@ -92,6 +92,15 @@ static void test_entry_window(void **state)
 	(void)doorstate_access(&ds, false, 3 * S);
 	assert_int_equal(DOOR_CLOSED, doorstate_tick(&ds, 8 * S));
 	assert_int_equal(DOOR_FORCED, doorstate_contact(&ds, true, 8 * S));
+
+	/* one entry per window: the lock is shut again, so a second
+	 * opening in what is left of the window is forced */
+	doorstate_init(&ds, &cfg, false, 0);
+	(void)doorstate_access(&ds, true, 0);
+	(void)doorstate_access(&ds, false, 3 * S);
+	assert_int_equal(DOOR_OPEN, doorstate_contact(&ds, true, 4 * S));
+	assert_int_equal(DOOR_CLOSED, doorstate_contact(&ds, false, 5 * S));
+	assert_int_equal(DOOR_FORCED, doorstate_contact(&ds, true, 6 * S));
 }
 
 
