@@ -146,11 +146,14 @@ def unlocking(tmp_path, procs, valgrind=False):
                       config={"relay_remote_dtmf": "1234567890ABCD*#"}
                       ).start()
     procs.append(monitor)
+    # under valgrind on a loaded machine the monitor's call setup has
+    # taken over 30 s (CI, with the suite running in parallel elsewhere)
+    slow = 90 if valgrind else 30
     monitor.ok("dial", phone.uri)
-    monitor.wait_event("CALL_ESTABLISHED", timeout=30)
-    phone.wait_event("CALL_ESTABLISHED", timeout=30)
+    monitor.wait_event("CALL_ESTABLISHED", timeout=slow)
+    phone.wait_event("CALL_ESTABLISHED", timeout=slow)
     assert "remote relay code sent" in monitor.ok("unlock")
-    phone.wait_event("CALL_DTMF_START", timeout=30)
+    phone.wait_event("CALL_DTMF_START", timeout=slow)
     return monitor, phone
 
 
