@@ -478,8 +478,8 @@ enum drive_reason {
 	DRIVE_PULSE,       /* on until its hold timer ends */
 	DRIVE_LATCHED,     /* on until switched off */
 	DRIVE_CALL,        /* on while one of its call phases lasts */
-	DRIVE_SCHEDULE,    /* on until its schedule ends (hook: no schedules
-			    * yet; whoever adds them calls drive_off) */
+	DRIVE_SCHEDULE,    /* on until its schedule ends (drive_off); a
+			    * pulse does not shorten it */
 };
 
 enum { DRIVE_RETRY_MS = 1000 };
@@ -604,6 +604,52 @@ time_t profile_next_change(const struct profile *p, time_t now);
 int  profile_conf(struct list *profiles, const struct conf *conf);
 const struct profile *profile_find(const struct list *profiles,
 				   const char *name);
+
+
+/*
+ * Visitor codes (vcode.c, free of baresip calls; vfile.c, their file).
+ * A store holds the codes and the last accepted TOTP step of each relay.
+ */
+#define VCODE_NAME_MAX   32
+#define VCODE_DIGITS_MIN 4
+#define VCODE_MAX        200
+
+struct vcode {
+	struct le le;
+	uint32_t id;                  /* never given twice */
+	char name[VCODE_NAME_MAX + 1];  /* "" for none */
+	uint32_t relays;              /* bit n: relay n */
+	char code[17];
+	time_t until;                 /* 0: no expiry */
+	uint32_t uses;                /* uses left, 0: no limit */
+	char hours[32];               /* time profile, "" for any time */
+};
+
+struct vstore {
+	struct list codes;
+	uint32_t next_id;
+	uint64_t totp[DOOR_MAX_INDEX + 1];   /* last step per relay, 0 */
+};
+
+int  vcode_time_parse(const char *s, time_t now, time_t *t);
+int  vcode_time_print(struct re_printf *pf, const time_t *t);
+bool vcode_name_valid(const char *name);
+bool vcode_digits_valid(const char *code);
+bool vcode_expired(const struct vcode *vc, time_t now);
+int  vcode_relays_parse(const struct pl *pl, uint32_t *relays);
+int  vcode_relays_print(struct re_printf *pf, const uint32_t *relays);
+int  vcode_alloc(struct vcode **vcp);
+int  vstore_alloc(struct vstore **vsp);
+void vstore_add(struct vstore *vs, struct vcode *vc);
+struct vcode *vstore_find(const struct vstore *vs, uint32_t id,
+			  const char *name);
+time_t vstore_next_expiry(const struct vstore *vs);
+int  vstore_encode(struct mbuf *mb, const struct vstore *vs);
+int  vstore_decode(struct vstore *vs, const char *buf, size_t len);
+int  vstore_save(const char *path, const struct vstore *vs);
+int  vstore_load(struct vstore *vs, const char *path, bool *loose);
+int  door_file_replace(const char *path, const void *buf, size_t len,
+		       unsigned mode);
 
 
 /* walltimer.c: a timer at a wall-clock time that also wakes when the

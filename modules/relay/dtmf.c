@@ -5,7 +5,8 @@
  * baresip 1.0.0 reports alike) or as tones in the received audio, decoded
  * by librem in an audio filter. Each call gets its own matcher, so a
  * caller's failures and lock-out are counted for that call only. A TOTP
- * code (otp.c) is one more code in the same matcher, under the same rules.
+ * code (otp.c) and a visitor code (codes.c) are more codes in the same
+ * matcher, under the same rules.
  */
 #include <string.h>
 #include "door.h"
@@ -167,7 +168,7 @@ static int codes_fill(struct matcher *m, void *arg)
 {
 	(void)arg;
 	return door_codes_fill(m, dt.relays, relay_code, "relay") |
-		otp_fill(m);
+		otp_fill(m) | vcodes_fill(m);
 }
 
 
@@ -175,7 +176,8 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 			  const char *callid, uint32_t failures, void *arg)
 {
 	struct relay *matched = NULL;
-	bool totp = id >= RELAY_TOTP_ID, replay = false;
+	bool totp = id >= RELAY_TOTP_ID && id < RELAY_VCODE_ID;
+	bool replay = false;
 	char detail[80], rid[8];
 	struct le *le;
 	(void)arg;
@@ -194,6 +196,11 @@ static void codes_handler(enum matcher_result res, int id, const char *peer,
 		return;
 	}
 	otp_result(res == MATCHER_MATCH && totp && matched, &replay);
+
+	if (res == MATCHER_MATCH && id >= RELAY_VCODE_ID) {
+		codes_matched((uint32_t)(id - RELAY_VCODE_ID), peer, callid);
+		return;
+	}
 
 	switch (res) {
 

@@ -5,7 +5,8 @@
  * (6-8). During a call, the code of now (or of the step before or after,
  * for a drifting phone clock) followed by '#' opens the relay. A code
  * opens once: a step at or before the last one accepted for the relay is
- * refused as a replay, in this call or a later one. The secret is never
+ * refused as a replay, in this call or a later one, and after a restart
+ * (the step is kept in relay_codes_file, codes.c). The secret is never
  * logged; relay_totp_uri prints it, as an otpauth:// URI, in the
  * command's answer only.
  */
@@ -87,6 +88,8 @@ int otp_conf(const struct conf *conf, const struct list *relays)
 		}
 		o->relay = r->id;
 		o->key = k;
+		o->last = codes_totp_last(r->id);
+		o->used = o->last != 0;
 		list_append(&ot.otps, &o->le, o);
 		info("relay: relay %u takes %u-digit TOTP codes\n", r->id,
 		     k->digits);
@@ -146,6 +149,7 @@ void otp_result(bool accept, bool *replay)
 	if (accept && ot.pending) {
 		ot.pending->last = ot.step;
 		ot.pending->used = true;
+		codes_totp_used(ot.pending->relay, ot.step);
 	}
 
 	if (replay)
@@ -153,6 +157,22 @@ void otp_result(bool accept, bool *replay)
 
 	ot.pending = NULL;
 	ot.replay = false;
+}
+
+
+/** Whether code is any relay's TOTP code of now (or a step around) */
+bool otp_valid(const char *code)
+{
+	struct le *le;
+
+	LIST_FOREACH(&ot.otps, le) {
+		const struct otp *o = le->data;
+
+		if (totp_key_check(code, str_len(code), o->key))
+			return true;
+	}
+
+	return false;
 }
 
 

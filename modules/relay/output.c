@@ -201,6 +201,10 @@ int relay_trigger(struct relay *r, const char *source, const char *who)
 	if (!r)
 		return EINVAL;
 
+	/* on for its unlocked hours: a pulse must not end them early */
+	if (r->drive && drive_reason(r->drive) == DRIVE_SCHEDULE)
+		return 0;
+
 	if (r->mode == RELAY_BISTABLE)
 		return relay_set(r, !r->on, false, source, who);
 
@@ -210,7 +214,8 @@ int relay_trigger(struct relay *r, const char *source, const char *who)
 
 const char *relay_act_name(enum relay_act act)
 {
-	static const char *const names[] = {"open", "close", "on", "toggle"};
+	static const char *const names[] = {"open", "close", "on", "toggle",
+					    "on"};
 
 	return (size_t)act < ARRAY_SIZE(names) ? names[act] : "?";
 }
@@ -299,6 +304,10 @@ int relay_act(struct relay *r, enum relay_act act, const char *source,
 		break;
 	case RELAY_ACT_ON:
 		err = relay_set(r, true, false, source, who);
+		break;
+	case RELAY_ACT_HOURS:
+		err = r->drive ? drive_on(r->drive, DRIVE_SCHEDULE, 0, source,
+					  who) : ENODEV;
 		break;
 	case RELAY_ACT_TOGGLE:
 		err = relay_set(r, !r->on, !r->on && r->mode ==

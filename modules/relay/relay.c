@@ -378,6 +378,11 @@ static int init(void)
 		(void)relay_act(r, RELAY_ACT_ON, "restore", NULL);
 	}
 
+	/* visitor codes, and the TOTP steps otp_conf() takes from them */
+	err = codes_init(conf, &relays);
+	if (err)
+		return err;
+
 	if (otp_conf(conf, &relays))
 		warning("relay: the TOTP settings named above were not"
 			" applied\n");
@@ -410,6 +415,7 @@ static int module_close(void)
 	relay_cmd_close();
 	dtmf_close();
 	otp_close();
+	codes_close();
 	sched_close();
 	dguard_close();
 

@@ -18,6 +18,7 @@ enum relay_act {
 	RELAY_ACT_CLOSE,
 	RELAY_ACT_ON,           /* on until closed */
 	RELAY_ACT_TOGGLE,
+	RELAY_ACT_HOURS,        /* on until its hours end: a pulse keeps it */
 };
 
 struct relay;
@@ -105,12 +106,24 @@ int  otp_init(const struct list *relays);
 void otp_close(void);
 int  otp_fill(struct matcher *m);
 void otp_result(bool accept, bool *replay);
+bool otp_valid(const char *code);
+
+/* codes.c: visitor codes, matcher ids RELAY_VCODE_ID + code id */
+#define RELAY_VCODE_ID 100000
+
+int  codes_init(const struct conf *conf, const struct list *relays);
+void codes_close(void);
+int  vcodes_fill(struct matcher *m);
+void codes_matched(uint32_t id, const char *peer, const char *callid);
+uint64_t codes_totp_last(unsigned n);
+void codes_totp_used(unsigned n, uint64_t step);
 
 /* sched.c: time profiles for unlocked hours and DTMF hours */
 int  sched_init(const struct conf *conf, struct list *relays);
 void sched_close(void);
 void sched_changed(struct relay *r, bool on, const char *source);
 bool sched_dtmf_allowed(const struct relay *r);
+const struct profile *sched_profile(const char *name);
 
 /* relay.c */
 bool relay_state_unsaved(void);

@@ -3,8 +3,8 @@
  *
  * relayN_unlocked_hours <profile> keeps a door relay on while the profile
  * (door_profileN) is active and switches it off when it ends, audited as
- * source "schedule"; an opening pulse that ends inside the hours leaves
- * it on. relayN_dtmf_hours <profile> lets its config code open only
+ * source "schedule"; an opening inside the hours leaves it on, without
+ * a blip (the drive's reason is DRIVE_SCHEDULE, which a pulse keeps). relayN_dtmf_hours <profile> lets its config code open only
  * during the profile. One wall-clock timer waits for the next change of
  * any profile in use and wakes at once on a clock step.
  */
@@ -90,7 +90,7 @@ static void reassert(void *arg)
 	struct sched *s = arg;
 
 	if (s->on && !s->r->on)
-		(void)relay_act(s->r, RELAY_ACT_ON, "schedule",
+		(void)relay_act(s->r, RELAY_ACT_HOURS, "schedule",
 				profile_name(s->unlocked));
 }
 
@@ -113,7 +113,7 @@ static void apply(void)
 		on = profile_active(s->unlocked, now);
 		if (on != s->on || (on && !s->r->on)) {
 			s->on = on;
-			(void)relay_act(s->r, on ? RELAY_ACT_ON :
+			(void)relay_act(s->r, on ? RELAY_ACT_HOURS :
 					RELAY_ACT_CLOSE, "schedule",
 					profile_name(s->unlocked));
 		}
@@ -153,6 +153,13 @@ bool sched_dtmf_allowed(const struct relay *r)
 	const struct sched *s = sched_find(r);
 
 	return !s || !s->dtmf || profile_active(s->dtmf, time(NULL));
+}
+
+
+/** The door_profileN named, NULL if none */
+const struct profile *sched_profile(const char *name)
+{
+	return profile_find(&sc.profiles, name);
 }
 
 

@@ -27,17 +27,13 @@
 int store_save(const char *path, const struct list *relays, bool *removed)
 {
 	struct mbuf *mb;
-	char tmp[512];
 	struct le *le;
-	int fd, err = 0;
+	int err = 0;
 
 	if (removed)
 		*removed = false;
 	if (!path)
 		return 0;
-
-	if (re_snprintf(tmp, sizeof(tmp), "%s.tmp", path) < 0)
-		return ENAMETOOLONG;
 
 	mb = mbuf_alloc(128);
 	if (!mb)
@@ -49,27 +45,9 @@ int store_save(const char *path, const struct list *relays, bool *removed)
 		if (r->mode == RELAY_BISTABLE)
 			err |= mbuf_printf(mb, "relay%u %d\n", r->id, r->on);
 	}
-	if (err)
-		goto out;
+	if (!err)
+		err = door_file_replace(path, mb->buf, mb->end, 0644);
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = errno;
-		goto out;
-	}
-
-	if (write(fd, mb->buf, mb->end) != (ssize_t)mb->end)
-		err = errno ? errno : EIO;
-	if (!err && fsync(fd))
-		err = errno;
-	if (close(fd) && !err)
-		err = errno;
-	if (!err && rename(tmp, path))
-		err = errno;
-	if (err)
-		(void)unlink(tmp);
-
- out:
 	if (removed)
 		*removed = err && (!unlink(path) || errno == ENOENT);
 	else if (err)
