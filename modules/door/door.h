@@ -234,6 +234,8 @@ int  matcher_alloc(struct matcher **mp, uint32_t timeout_ms,
 int  matcher_add(struct matcher *m, const char *code, int id);
 int  matcher_add_check(struct matcher *m, matcher_check_h *checkh, void *arg,
 		       int id);
+int  matcher_add_exact(struct matcher *m, matcher_check_h *checkh, void *arg,
+		       int id);
 void matcher_feed(struct matcher *m, char digit);
 bool matcher_locked(const struct matcher *m);
 uint32_t matcher_failures(const struct matcher *m);
@@ -386,6 +388,8 @@ void codeset_feed(struct codeset *cs, const char *id, const char *peer,
 void codeset_call_closed(struct codeset *cs, const char *id,
 			 const char *peer);
 unsigned codeset_sweep(struct codeset *cs, door_alive_h *aliveh, void *arg);
+int  door_foreign_init(const char *module);
+void door_foreign_close(void);
 int  door_codes_foreign(struct matcher *m, const char *module);
 /* a module's codes for a codeset_fill_h: each item's code and its id */
 typedef const char *(door_code_h)(const void *item, int *id);

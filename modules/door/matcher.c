@@ -11,7 +11,9 @@
  * failure here. A checked code (matcher_add_check) has no fixed digits:
  * a handler judges what '#' submits, for codes that change with time
  * (TOTP); the timeout never submits to it, and a fixed code typed in full
- * still matches first.
+ * still matches first. An exact checked code (matcher_add_exact) is asked
+ * after each digit, like a fixed code whose digits only its handler knows
+ * (another module's codes that change at run time).
  */
 #include <string.h>
 #include "door.h"
@@ -23,6 +25,7 @@ struct code {
 	char digits[MATCHER_MAXLEN + 1];
 	int id;
 	matcher_check_h *checkh;   /* a checked code: digits unused */
+	bool exact;                /* ...asked at each digit, not on '#' */
 	void *arg;                 /* referenced */
 };
 
@@ -110,11 +113,22 @@ static const struct code *check_find(const struct matcher *m, size_t len)
 	LIST_FOREACH(&m->codes, le) {
 		const struct code *c = le->data;
 
-		if (c->checkh && c->checkh(m->buf, len, c->arg))
+		if (c->checkh && !c->exact && c->checkh(m->buf, len, c->arg))
 			return c;
 	}
 
 	return NULL;
+}
+
+
+/* code c matched: the digits go; the handler may free the matcher */
+static void matched(struct matcher *m, const struct code *c)
+{
+	int id = c->id;
+
+	buf_clear(m);
+	if (id != MATCHER_FOREIGN)
+		m->h(MATCHER_MATCH, id, m->arg);
 }
 
 
@@ -127,11 +141,7 @@ static void submit(struct matcher *m, size_t len, bool hash)
 		c = check_find(m, len);
 
 	if (c) {
-		int id = c->id;
-
-		buf_clear(m);
-		if (id != MATCHER_FOREIGN)
-			m->h(MATCHER_MATCH, id, m->arg);
+		matched(m, c);
 		return;
 	}
 
@@ -215,9 +225,47 @@ int matcher_add_check(struct matcher *m, matcher_check_h *checkh, void *arg,
 }
 
 
+/**
+ * A code checkh judges after each digit: a match as soon as it says so,
+ * as for a fixed code. arg and id as for matcher_add_check().
+ */
+int matcher_add_exact(struct matcher *m, matcher_check_h *checkh, void *arg,
+		      int id)
+{
+	struct code *c;
+	int err;
+
+	err = matcher_add_check(m, checkh, arg, id);
+	if (err)
+		return err;
+
+	c = list_ledata(list_tail(&m->codes));
+	c->exact = true;
+	return 0;
+}
+
+
+/* the exact checked code that takes the digits so far */
+static const struct code *exact_find(const struct matcher *m)
+{
+	struct le *le;
+
+	LIST_FOREACH(&m->codes, le) {
+		const struct code *c = le->data;
+
+		if (c->exact && c->checkh(m->buf, m->len, c->arg))
+			return c;
+	}
+
+	return NULL;
+}
+
+
 /** Feed one received digit; may call the handler, which may free m */
 void matcher_feed(struct matcher *m, char digit)
 {
+	const struct code *c;
+
 	if (!m || m->locked)
 		return;
 
@@ -231,6 +279,12 @@ void matcher_feed(struct matcher *m, char digit)
 
 	if (code_find(m, m->buf, m->len, false)) {
 		submit(m, m->len, false);
+		return;
+	}
+
+	c = digit != '#' ? exact_find(m) : NULL;
+	if (c) {
+		matched(m, c);
 		return;
 	}
 

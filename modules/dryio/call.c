@@ -204,6 +204,8 @@ int dryio_call_init(struct list *outputs, const struct conf *conf)
 	if (!err)
 		err = dguard_init("dryio", conf);
 	if (!err)
+		err = door_foreign_init("dryio");
+	if (!err)
 		err = calltrack_alloc(&cs.ct);
 	if (!err)
 		err = callsweep_alloc(&cs.sweep, sweep_handler, NULL);
@@ -226,5 +228,6 @@ void dryio_call_close(void)
 	cs.ct = mem_deref(cs.ct);
 	cs.allow = mem_deref(cs.allow);
 	dguard_close();
+	door_foreign_close();
 	cs.outputs = NULL;
 }

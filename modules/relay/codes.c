@@ -184,7 +184,7 @@ int vcodes_fill(struct matcher *m)
 
 static bool relay_takes(const struct relay *r)
 {
-	return r->type == RELAY_DOOR && r->remote;
+	return r->type == RELAY_DOOR && !r->no_dtmf;
 }
 
 
@@ -755,6 +755,29 @@ static int cmd_list(struct re_printf *pf, void *arg)
 }
 
 
+/** relay_code_known <digits>: 0 if they are a visitor code, silently;
+ * for dryio, so a visitor code is no wrong code there */
+static int cmd_known(struct re_printf *pf, void *arg)
+{
+	const struct cmd_arg *carg = arg;
+	const time_t now = time(NULL);
+	struct le *le;
+	(void)pf;
+
+	if (!co.vs || !carg->prm)
+		return ENOENT;
+
+	LIST_FOREACH(&co.vs->codes, le) {
+		const struct vcode *vc = le->data;
+
+		if (!vcode_expired(vc, now) && !strcmp(vc->code, carg->prm))
+			return 0;
+	}
+
+	return ENOENT;
+}
+
+
 static const struct cmd cmdv[] = {
 	{"relay_code_add",  0, CMD_PRM, "Add a visitor code <relays> <code>"
 	 " [name= until= uses= hours=]", cmd_add},
@@ -762,6 +785,8 @@ static const struct cmd cmdv[] = {
 	 cmd_del},
 	{"relay_code_list", 0, CMD_PRM, "Visitor codes [json], never a code",
 	 cmd_list},
+	{"relay_code_known", 0, CMD_PRM, "For dryio: whether digits are a"
+	 " visitor code", cmd_known},
 };
 
 

@@ -117,8 +117,12 @@ int relay_conf(struct relay **rp, const struct conf *conf, unsigned n)
 
 	r->remote = r->code[0] != '\0';
 	conf_key(key, sizeof(key), n, "remote");
-	if (door_conf_bool(conf, key, &r->remote) == EINVAL)
-		err = EINVAL;
+	switch (door_conf_bool(conf, key, &r->remote)) {
+
+	case EINVAL: err = EINVAL; break;
+	case 0:      r->no_dtmf = !r->remote; break;
+	default:     break;
+	}
 
 	if (err) {
 		mem_deref(r);

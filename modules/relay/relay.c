@@ -391,6 +391,7 @@ static int init(void)
 			" applied\n");
 
 	err  = dguard_init("relay", conf);
+	err |= door_foreign_init("relay");
 	err |= otp_init(&relays);
 	err |= dtmf_init(&dtmf_cfg, &relays);
 	err |= relay_cmd_init(&relays, remote);
@@ -418,6 +419,7 @@ static int module_close(void)
 	codes_close();
 	sched_close();
 	dguard_close();
+	door_foreign_close();
 
 	/* fail-secure, and without touching the saved bistable states */
 	LIST_FOREACH(&relays, le) {

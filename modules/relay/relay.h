@@ -39,6 +39,7 @@ struct relay {
 	uint32_t hold_ms;
 	char code[17];          /* DTMF code, "" for none */
 	bool remote;            /* DTMF may trigger it */
+	bool no_dtmf;           /* relayN_remote no: no DTMF code of any kind */
 	char label[24];         /* "relay: relay N", in the drive's logs */
 	struct drive *drive;    /* NULL: disabled, the line did not open */
 	bool on;                /* the drive's state, mirrored */

@@ -281,6 +281,48 @@ static void test_checked_code(void **state)
 }
 
 
+/* exact checked codes are asked at each digit and match at once */
+static void test_exact_code(void **state)
+{
+	struct results r;
+	struct matcher *m = make(&r, 0, 0, "1234");
+	struct checked *c = mem_zalloc(sizeof(*c), NULL);
+	(void)state;
+
+	assert_non_null(c);
+	assert_int_equal(0, matcher_add_exact(m, check_777, c, 6));
+	assert_int_equal(EINVAL, matcher_add_exact(m, NULL, c, 6));
+
+	feed(m, "777");
+	assert_string_equal("M6", r.log);
+	assert_int_equal(3, c->asked);       /* "7", "77", "777" */
+	feed(m, "#");                        /* a lone '#': nothing */
+	assert_string_equal("M6", r.log);
+
+	/* a fixed code first, unasked at its last digit */
+	c->asked = 0;
+	feed(m, "1234");
+	assert_string_equal("M6M1", r.log);
+	assert_int_equal(3, c->asked);
+
+	/* '#' is never asked about: it submits, and fails */
+	c->asked = 0;
+	feed(m, "78#");
+	assert_string_equal("M6M1F", r.log);
+	assert_int_equal(2, c->asked);
+
+	/* foreign: cleared silently, no failure */
+	mem_deref(m);
+	m = make(&r, 0, 0, NULL);
+	assert_int_equal(0, matcher_add_exact(m, check_777, c,
+					      MATCHER_FOREIGN));
+	feed(m, "777#");
+	assert_string_equal("", r.log);
+	assert_int_equal(0, matcher_failures(m));
+	mem_deref(c);
+	mem_deref(m);
+}
+
 
 /* freed with a timer pending: the timer must not fire afterwards */
 static void test_free_with_timer(void **state)
@@ -495,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_hash_submits),
 		cmocka_unit_test(test_timeout_submits),
 		cmocka_unit_test(test_checked_code),
+		cmocka_unit_test(test_exact_code),
 		cmocka_unit_test(test_free_with_timer),
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_no_lockout_when_unlimited),
