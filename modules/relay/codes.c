@@ -88,6 +88,21 @@ static void save_retry(void *arg)
 
 /* ---- audit and bus ---- */
 
+/* the bus event of an audit action: code_ok and code_bad, as for the
+ * other codes (event URLs take them), or what happened to the code */
+static const char *bus_event(const char *action, const char *result)
+{
+	if (!strcmp(action, "code") || !strcmp(action, "code_refused"))
+		return !strcmp(result, "ok") ? "code_ok" : "code_bad";
+	if (!strcmp(action, "code_add"))
+		return "code_added";
+	if (!strcmp(action, "code_del"))
+		return "code_removed";
+
+	return "code_expired";
+}
+
+
 static void code_audit(const struct vcode *vc, const char *action,
 		       const char *source, const char *who,
 		       const char *result, const char *why)
@@ -108,7 +123,8 @@ static void code_audit(const struct vcode *vc, const char *action,
 	(void)audit_write(&rec);
 
 	(void)re_snprintf(id, sizeof(id), "%u", vc->id);
-	door_bus_emit("relay", action, "code_id", id, "code_name", vc->name,
+	door_bus_emit("relay", bus_event(action, result), "code_id", id,
+		      "code_name", vc->name,
 		      "relay", relays, "source", source, "peer", who,
 		      "result", result, NULL);
 }
@@ -215,7 +231,7 @@ void codes_matched(uint32_t id, const char *peer, const char *callid)
 			" removed\n", id, door_print_safe, peer);
 		(void)audit_write(&rec);
 		(void)re_snprintf(sid, sizeof(sid), "%u", id);
-		door_bus_emit("relay", "code_refused", "code_id", sid,
+		door_bus_emit("relay", "code_bad", "code_id", sid,
 			      "source", "dtmf", "peer", peer,
 			      "result", "denied", NULL);
 		return;

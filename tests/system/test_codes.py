@@ -101,10 +101,10 @@ def test_code_works_once_then_is_gone(tmp_path, procs):
 
     # bus events name the code by id and name, never the code
     evs = [(e, f) for m, e, f, _ in door_events(b) if m == "relay"]
-    assert ("code_add", str(cid), "Parcel") in [
+    assert ("code_added", str(cid), "Parcel") in [
         (e, f.get("code_id"), f.get("code_name")) for e, f in evs]
     assert [e for e, _ in evs if e.startswith("code")] == [
-        "code_add", "code", "code_del", "code_bad"]
+        "code_added", "code_ok", "code_removed", "code_bad"]
     assert "4711" not in json.dumps(evs)
 
 
