@@ -19,7 +19,7 @@ from test_profile import tz_for
 from test_bus import door_events
 
 
-def codes_door(tmp_path, extra=None):
+def codes_door(tmp_path, extra=None, **kw):
     cfg = {"relay1_gpio": f"file:{line(tmp_path, 'r1')}",
            "relay1_name": "Front", "relay1_hold": "0.3",
            "relay2_gpio": f"file:{line(tmp_path, 'r2')}",
@@ -30,7 +30,8 @@ def codes_door(tmp_path, extra=None):
            "relay_codes_file": line(tmp_path, "codes"),
            "relay_dtmf_timeout": "2", "relay_dtmf_max_fail": "3"}
     cfg.update(extra or {})
-    return door(tmp_path, {k: v for k, v in cfg.items() if v is not None})
+    return door(tmp_path, {k: v for k, v in cfg.items() if v is not None},
+                **kw)
 
 
 def code_recs(tmp_path):
@@ -109,9 +110,9 @@ def test_code_works_once_then_is_gone(tmp_path, procs):
 
 
 def test_bad_additions_change_nothing(tmp_path, procs):
+    # under valgrind: every error path of the commands, then a use
     b = codes_door(tmp_path, {
-        "door_profile1": "office Mo-Fr 08:00-18:00"})
-    procs.append(b)
+        "door_profile1": "office Mo-Fr 08:00-18:00"}, valgrind=True)
     add(b, "Garage 24680 name=Cleaner hours=office")
     cases = [
         ("", "usage"),
@@ -150,7 +151,12 @@ def test_bad_additions_change_nothing(tmp_path, procs):
     assert b.ok("relay_code_del", "Cleaner") == "relay: code 1 removed\n"
     assert listed(b) == []
     # an id is never given again
-    assert add(b, "1 24680") == 2
+    assert add(b, "1 24680 until=+1h uses=2") == 2
+    s = call_door(tmp_path, b, "24680", mode="info")
+    assert s.wait(60) == 0, s.errors()
+    wait_for(lambda: opened(tmp_path) == ["1"], 20, what="opened")
+    assert listed(b)[0]["uses_left"] == 1
+    assert b.stop() == 0, open(b.valgrind_log).read()
 
 
 def test_code_expires_while_baresip_runs(tmp_path, procs):
