@@ -243,7 +243,7 @@ def test_unreadable_file_keeps_config_codes(tmp_path, procs):
     text = "version 1\ncode 1 relays=1 code=97531\n"      # cut: no end
     with open(path, "w") as f:
         f.write(text)
-    b = codes_door(tmp_path)
+    b = codes_door(tmp_path, {"relay1_totp": SECRET})
     procs.append(b)
     b.wait_log("relay_codes_file")
     assert b.log().count("unreadable or malformed") == 1
@@ -252,10 +252,14 @@ def test_unreadable_file_keeps_config_codes(tmp_path, procs):
     assert "could not be read" in b.ok("relay_code_list")
     assert listed(b) == []
 
-    s = call_door(tmp_path, b, "97531#135790", mode="info")
+    # the TOTP code of now may have been used before: refused
+    s = call_door(tmp_path, b, "97531#" + totp(SECRET_B32) + "#135790",
+                  mode="info")
     assert s.wait() == 0, s.errors()
     wait_for(lambda: opened(tmp_path) == ["1"], 5, what="config code")
-    assert [r["result"] for r in code_recs(tmp_path)] == ["denied", "ok"]
+    recs = code_recs(tmp_path)
+    assert [r["result"] for r in recs] == ["denied", "denied", "ok"]
+    assert recs[1]["detail"].startswith("TOTP code already used")
     with open(path) as f:
         assert f.read() == text
 
