@@ -75,6 +75,7 @@ def write_test_config(args, work):
         "audio_alert": "alsa,null",
         "door_audit_file": os.path.join(work, "audit.log"),
         "relay_state_file": os.path.join(work, "relay.state"),
+        "relay_codes_file": os.path.join(work, "relay_codes"),
     }
     lines, lines_files, dropped = [], {}, []
     for key, value, raw in entries:
