@@ -305,3 +305,35 @@ def test_visitor_code_is_no_wrong_code_for_dryio(tmp_path, procs):
         for r in audit(tmp_path)), 5, what="relay and dryio open")
     time.sleep(0.3)
     assert not [r for r in audit(tmp_path) if r["result"] == "denied"]
+
+
+def test_same_rules_as_config_codes(tmp_path, procs):
+    # max_fail 2: two wrong entries lock the call, the visitor code too
+    b = codes_door(tmp_path, {"relay_dtmf_max_fail": "2",
+                              "relay_dtmf_allow": "sip:caller@*"})
+    procs.append(b)
+    add(b, "1 97531 name=Guest")
+    s = call_door(tmp_path, b, "1111#2222#97531", mode="info")
+    assert s.wait() == 0, s.errors()
+    wait_for(lambda: len(code_recs(tmp_path)) == 3, 5, what="locked")
+    time.sleep(0.5)
+    assert [r["result"] for r in code_recs(tmp_path)][1:] == \
+        ["denied", "locked"]
+    assert opened(tmp_path) == []
+
+    # a caller outside relay_dtmf_allow: refused, the code unused
+    s = call_door(tmp_path, b, "97531", mode="info", caller="stranger",
+                  name="sipp2")
+    assert s.wait() == 0, s.errors()
+    wait_for(lambda: len(code_recs(tmp_path)) == 4, 5, what="refused")
+    assert code_recs(tmp_path)[3]["detail"] == "caller not allowed"
+    assert opened(tmp_path) == []
+
+    # a new call from the allowed caller starts afresh; '#' after the
+    # code is harmless, the inter-digit timeout judges a part typed
+    s = call_door(tmp_path, b, "97531#975", mode="info", name="sipp3",
+                  hold_ms=3000)
+    assert s.wait() == 0, s.errors()
+    wait_for(lambda: len(code_recs(tmp_path)) == 6, 6, what="timeout")
+    assert opened(tmp_path) == ["1"]
+    assert [r["result"] for r in code_recs(tmp_path)][4:] == ["ok", "denied"]
