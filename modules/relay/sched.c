@@ -4,8 +4,9 @@
  * relayN_unlocked_hours <profile> keeps a door relay on while the profile
  * (door_profileN) is active and switches it off when it ends, audited as
  * source "schedule"; an opening inside the hours leaves it on, without
- * a blip (the drive's reason is DRIVE_SCHEDULE, which a pulse keeps). relayN_dtmf_hours <profile> lets its config code open only
- * during the profile. One wall-clock timer waits for the next change of
+ * a blip (the drive's reason is DRIVE_SCHEDULE, which a pulse keeps).
+ * relayN_dtmf_hours <profile> lets its config code open only during the
+ * profile. One wall-clock timer waits for the next change of
  * any profile in use and wakes at once on a clock step.
  */
 #include <string.h>
