@@ -212,6 +212,7 @@ void codes_matched(uint32_t id, const char *peer, const char *callid)
 {
 	struct vcode *vc = co.vs ? vstore_find(co.vs, id, NULL) : NULL;
 	const struct profile *p;
+	const char *refused = NULL;
 	char why[64];
 	struct le *le;
 	bool opened = false;
@@ -256,13 +257,18 @@ void codes_matched(uint32_t id, const char *peer, const char *callid)
 
 		if (!(vc->relays & (1u << r->id)) || !relay_takes(r))
 			continue;
-		if (!relay_act(r, RELAY_ACT_OPEN, "dtmf", peer))
-			opened = true;
+		switch (relay_act(r, RELAY_ACT_OPEN, "dtmf", peer)) {
+
+		case 0:     opened = true;        break;
+		case EBUSY: refused = r->refused; break;
+		default:    break;
+		}
 	}
 
+	/* a right code an interlock refuses: no use spent, no wrong code */
 	if (!opened) {
-		code_audit(vc, "code", "dtmf", peer, "error",
-			   "no relay opened");
+		code_audit(vc, "code", "dtmf", peer, refused ? "denied" :
+			   "error", refused ? refused : "no relay opened");
 		return;
 	}
 

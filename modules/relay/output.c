@@ -233,6 +233,7 @@ static bool act_switches_on(const struct relay *r, enum relay_act act)
 	case RELAY_ACT_OPEN:
 		return r->mode == RELAY_MONOSTABLE || !r->on;
 	case RELAY_ACT_ON:
+	case RELAY_ACT_HOURS:
 		return true;
 	case RELAY_ACT_TOGGLE:
 		return !r->on;
