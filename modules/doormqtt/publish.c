@@ -259,7 +259,7 @@ static bool http_relayed(const char *result, const char *detail)
 static void access_follow(const struct pl *module, const struct pl *event,
 			  const struct pl *fields)
 {
-	char action[16], result[16], source[32], relay[8] = "";
+	char action[16] = "", result[16], source[32], relay[8] = "";
 	char detail[VAL_MAX];
 	char json[VAL_MAX + 128];
 	const char *type;
@@ -275,6 +275,11 @@ static void access_follow(const struct pl *module, const struct pl *event,
 	    !str_cmp(action, "code") &&
 	    !door_bus_field(fields, "relay", relay, sizeof(relay)) &&
 	    relay[0])
+		return;
+
+	/* a visitor code added, removed, expired or not saved is no access
+	 * decision (one refused outside its hours is: code_refused) */
+	if (!strncmp(action, "code_", 5) && str_cmp(action, "code_refused"))
 		return;
 
 	(void)door_bus_field(fields, "result", result, sizeof(result));
