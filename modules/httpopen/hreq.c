@@ -6,7 +6,8 @@
  * polled for the status that was the largest part of the time httpopen
  * spent per request. httpopen needs little of a request: the method, the
  * target, the version, the Authorization value, what Connection asks,
- * and whether a body follows. This reads just that, in one pass, and is
+ * whether a body follows, and for the one body it takes (POST
+ * /api/codes) its length, Content-Type and Expect: 100-continue. This reads just that, in one pass, and is
  * stricter than libre (RFC 9112): a request line is exactly
  * "METHOD SP target SP HTTP/d.d" (a method of letters); a header line is "name:value" with a
  * token for a name; folded lines and a bare CR are refused. NUL and
@@ -145,7 +146,30 @@ static bool all_zero(const struct pl *val)
 }
 
 
-static int header_line(struct hreq *r, const struct pl *line)
+/* A Content-Length: decimal digits, at most 9 (libre reads it as a
+ * uint32_t); anything else, or a second one, is HREQ_CLEN_BAD */
+static void content_length(struct hreq *r, const struct pl *val, bool seen)
+{
+	size_t i, n = 0;
+
+	if (seen || !val->l || val->l > 9) {
+		r->clen = HREQ_CLEN_BAD;
+		return;
+	}
+
+	for (i = 0; i < val->l; i++) {
+		if (val->p[i] < '0' || val->p[i] > '9') {
+			r->clen = HREQ_CLEN_BAD;
+			return;
+		}
+		n = n * 10 + (size_t)(val->p[i] - '0');
+	}
+
+	r->clen = n;
+}
+
+
+static int header_line(struct hreq *r, const struct pl *line, bool *clen)
 {
 	const char *colon = pl_strchr(line, ':');
 	struct pl name, val;
@@ -181,9 +205,20 @@ static int header_line(struct hreq *r, const struct pl *line)
 	else if (NAME_IS(&name, "Content-Length")) {
 		if (!all_zero(&val))
 			r->body = true;
+		content_length(r, &val, *clen);
+		*clen = true;
 	}
 	else if (NAME_IS(&name, "Transfer-Encoding")) {
 		r->body = true;
+		r->chunked = true;
+	}
+	else if (NAME_IS(&name, "Content-Type")) {
+		if (!r->ctype.p)
+			r->ctype = val;
+	}
+	else if (NAME_IS(&name, "Expect")) {
+		if (NAME_IS(&val, "100-continue"))
+			r->expect_continue = true;
 	}
 
 	return 0;
@@ -202,7 +237,7 @@ int hreq_parse(struct hreq *r, const uint8_t *buf, size_t len, size_t *used)
 {
 	const char *p = (const char *)buf, *end = p + len;
 	struct pl line;
-	bool bad, nul, first = true;
+	bool bad, nul, first = true, clen = false;
 	int err;
 
 	if (!r || !buf || !used)
@@ -237,7 +272,7 @@ int hreq_parse(struct hreq *r, const uint8_t *buf, size_t len, size_t *used)
 			return EBADMSG;
 
 		r->nul |= nul;
-		err = header_line(r, &line);
+		err = header_line(r, &line, &clen);
 		if (err)
 			return err;
 	}

@@ -126,11 +126,18 @@ struct hreq {
 	struct pl auth;           /* the first Authorization value, or p NULL */
 	size_t nhdr;              /* header lines */
 	size_t hdr_bytes;         /* their names and values, +4 each */
+	struct pl ctype;          /* the first Content-Type value, or p NULL */
+	size_t clen;              /* Content-Length, HREQ_CLEN_BAD if no
+				     number or given twice, 0 if none */
 	bool body;                /* Content-Length not 0, Transfer-Encoding */
+	bool chunked;             /* Transfer-Encoding (any) */
+	bool expect_continue;     /* Expect: 100-continue */
 	bool nul;                 /* a NUL byte in a header */
 	bool conn_close;          /* Connection: close */
 	bool conn_keep;           /* Connection: keep-alive */
 };
+
+#define HREQ_CLEN_BAD ((size_t)-1)
 
 int  hreq_parse(struct hreq *r, const uint8_t *buf, size_t len,
 		size_t *used);

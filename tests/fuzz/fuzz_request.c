@@ -8,7 +8,8 @@
  *
  * Reference: libre's http_msg_decode(). On a head both accept, both read
  * the same method, target, version, Authorization value and end of head,
- * and a body libre sees, hreq sees. (Headers are compared by name: libre
+ * and a body libre sees, hreq sees; so are Content-Type, Expect:
+ * 100-continue and a Content-Length hreq takes as a number. (Headers are compared by name: libre
  * finds them by a hash of the name.)
  */
 #include "fuzz.h"
@@ -45,6 +46,18 @@ static void reference(const struct hreq *r, size_t used, struct mbuf *mb)
 	if ((hdr && pl_u32(&hdr->val)) ||
 	    http_msg_xhdr(msg, "Transfer-Encoding"))
 		FUZZ_CHECK(r->body);
+	FUZZ_CHECK(hdr || r->clen == 0);
+	if (hdr && r->clen != HREQ_CLEN_BAD)
+		FUZZ_CHECK(r->clen == pl_u32(&hdr->val));
+	if (http_msg_xhdr(msg, "Transfer-Encoding"))
+		FUZZ_CHECK(r->chunked);
+
+	hdr = http_msg_xhdr(msg, "Content-Type");
+	FUZZ_CHECK(hdr ? r->ctype.p && !pl_cmp(&r->ctype, &hdr->val) :
+		   !r->ctype.p);
+
+	FUZZ_CHECK(r->expect_continue ==
+		   http_msg_xhdr_has_value(msg, "Expect", "100-continue"));
 
 	mem_deref(msg);
 }

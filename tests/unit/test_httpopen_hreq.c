@@ -61,6 +61,19 @@ static void agrees_with_libre(const char *s)
 						"close"));
 	assert_int_equal(r.body, msg->clen != 0 ||
 			 http_msg_hdr(msg, HTTP_HDR_TRANSFER_ENCODING));
+	assert_int_equal(r.chunked,
+			 http_msg_hdr(msg, HTTP_HDR_TRANSFER_ENCODING) != NULL);
+	if (r.clen != HREQ_CLEN_BAD)
+		assert_int_equal(r.clen, msg->clen);
+	assert_int_equal(r.expect_continue,
+			 http_msg_hdr_has_value(msg, HTTP_HDR_EXPECT,
+						"100-continue"));
+
+	hdr = http_msg_hdr(msg, HTTP_HDR_CONTENT_TYPE);
+	if (hdr)
+		assert_int_equal(0, pl_cmp(&r.ctype, &hdr->val));
+	else
+		assert_null(r.ctype.p);
 
 	mem_deref(msg);
 	mem_deref(mb);
@@ -122,6 +135,52 @@ static void test_hreq_ok(void **state)
 	assert_int_equal(0, parse(&r, "GET / HTTP/1.1\r\nTransfer-Encoding:"
 				  " chunked\r\n\r\n", NULL));
 	assert_true(r.body);
+	assert_true(r.chunked);
+	assert_int_equal(0, r.clen);
+}
+
+
+/* What POST /api/codes reads: the length as a number, the type, Expect */
+static void test_hreq_body_fields(void **state)
+{
+	struct hreq r;
+	(void)state;
+
+	assert_int_equal(0, parse(&r, "POST /api/codes HTTP/1.1\r\n"
+				  "Content-Length:  42 \r\n"
+				  "content-type: application/json; charset=utf-8"
+				  "\r\nContent-Type: text/plain\r\n"
+				  "Expect: 100-Continue\r\n\r\n", NULL));
+	assert_int_equal(42, r.clen);
+	assert_true(r.body);
+	assert_false(r.chunked);
+	assert_int_equal(0, pl_strcmp(&r.ctype, "application/json;"
+				      " charset=utf-8"));
+	assert_true(r.expect_continue);
+
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\n\r\n", NULL));
+	assert_int_equal(0, r.clen);
+	assert_null(r.ctype.p);
+	assert_false(r.expect_continue);
+
+	/* no number, too long for libre's uint32_t, or given twice */
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nContent-Length: 1x"
+				  "\r\n\r\n", NULL));
+	assert_true(r.clen == HREQ_CLEN_BAD);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nContent-Length: "
+				  "1234567890\r\n\r\n", NULL));
+	assert_true(r.clen == HREQ_CLEN_BAD);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nContent-Length: 4"
+				  "\r\nContent-Length: 4\r\n\r\n", NULL));
+	assert_true(r.clen == HREQ_CLEN_BAD);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nContent-Length:"
+				  "\r\n\r\n", NULL));
+	assert_true(r.clen == HREQ_CLEN_BAD);
+
+	/* Expect: only 100-continue itself */
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nExpect: 100-"
+				  "continue, x\r\n\r\n", NULL));
+	assert_false(r.expect_continue);
 }
 
 
@@ -215,6 +274,14 @@ static void test_hreq_agrees(void **state)
 			  "\n");
 	agrees_with_libre("GET / HTTP/1.1\r\nAuthorization: one\r\n"
 			  "Authorization: two\r\n\r\n");
+	agrees_with_libre("POST /api/codes HTTP/1.1\r\nHost: x\r\n"
+			  "Content-Type: application/json\r\n"
+			  "Expect: 100-continue\r\n"
+			  "Content-Length: 2\r\n\r\n{}");
+	agrees_with_libre("POST /api/codes HTTP/1.1\r\n"
+			  "content-type: text/plain\r\n"
+			  "EXPECT: 100-CONTINUE\r\n"
+			  "Content-Type: application/json\r\n\r\n");
 }
 
 
@@ -222,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hreq_ok),
+		cmocka_unit_test(test_hreq_body_fields),
 		cmocka_unit_test(test_hreq_incomplete),
 		cmocka_unit_test(test_hreq_bad),
 		cmocka_unit_test(test_hreq_nul),
