@@ -1,11 +1,12 @@
 /**
  * @file httpopen.c  The OpenDoor HTTP endpoint (Akuvox / 2N style)
  *
- * Serves /fcgi/OpenDoor, /fcgi/do and /api/relay/{status,ctrl} in
- * baresip's own loop (server.c: libre's TCP, TLS and HTTP parser, with
- * the allowlist checked at accept), and opens doors only through the
- * relay module's commands. A configuration that cannot be read exactly
- * as written keeps the module from loading: an endpoint that opens doors
+ * Serves /fcgi/OpenDoor, /fcgi/do, /api/relay/{status,ctrl} and the
+ * visitor codes' /api/codes in baresip's own loop (server.c: libre's TCP
+ * and TLS, requests read by hreq.c, with the allowlist checked at
+ * accept), and opens doors and manages codes only through the relay
+ * module's commands. A configuration that cannot be read exactly as
+ * written keeps the module from loading: an endpoint that opens doors
  * must not start half-configured.
  */
 #include <string.h>

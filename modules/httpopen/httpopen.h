@@ -116,6 +116,30 @@ size_t lockout_count(const struct lockout *lo);
 
 
 /*
+ * Visitor codes over HTTP (codebody.c): a POST /api/codes body (a flat
+ * JSON object, at most CODES_BODY_MAX bytes) checked word by word, then
+ * printed as relay_code_add's arguments
+ */
+enum {
+	CODES_BODY_MAX = 1024,
+};
+
+struct codereq {
+	char relays[64];          /* "1", "1,2" or a relay name */
+	char code[17];
+	char name[33];            /* "" when not given, likewise below */
+	char until[33];
+	char hours[32];
+	uint32_t uses;            /* 0: not given */
+};
+
+int  codereq_parse(struct codereq *cr, const struct pl *body,
+		   char *why, size_t wsz);
+int  codereq_print(struct re_printf *pf, const struct codereq *cr);
+int  codereq_id(const struct pl *pl, uint32_t *id);
+
+
+/*
  * A request head (hreq.c), read in place: what httpopen uses of it.
  */
 struct hreq {
@@ -162,6 +186,7 @@ int  hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 		   const char *cert, const struct netlist *allow,
 		   hserver_req_h *reqh, hserver_refuse_h *refh, void *arg);
 const struct sa *hconn_peer(const struct hconn *c);
+void hconn_body(const struct hconn *c, struct pl *body);
 bool hconn_keep(struct hconn *c, uint64_t now);
 const char *hconn_addr(const struct hconn *c);
 bool hconn_auth_known(const struct hconn *c, const struct pl *val,
@@ -219,9 +244,29 @@ struct reply {
 	uint32_t retry_after;     /* seconds, for 429 */
 	uint64_t now;             /* seconds, monotonic, for the nonce */
 	bool keep;                /* the connection stays open after it */
+	const char *allow;        /* for 405: the methods, NULL for GET */
 };
 
 int  reply_send(struct hconn *conn, const struct reply *r);
 const char *reply_reason(uint16_t scode);
+int  reply_members(struct mbuf *mb, const char *cmd);
+
+
+/* The /api/codes handlers (codes.c): what they answer and audit */
+struct codes_out {
+	uint16_t scode;
+	const char *error;        /* NULL on success, may point to msg */
+	const char *action;       /* code_add, code_list, code_del */
+	char msg[128];            /* an error in words, never the code */
+	char relay[64];           /* the relays a code was added for */
+	uint32_t id;
+};
+
+void codes_add(struct codes_out *o, struct mbuf *ans,
+	       const struct hreq *hr, const struct pl *body,
+	       const char *who);
+void codes_list(struct codes_out *o, struct mbuf *ans);
+void codes_del(struct codes_out *o, struct mbuf *ans, const struct pl *idp,
+	       const char *who);
 
 #endif /* HTTPOPEN_H */

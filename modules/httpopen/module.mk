@@ -13,3 +13,7 @@ test_httpopen_SRCS += modules/httpopen/query.c modules/httpopen/netlist.c \
 
 # the request-head reader, beside libre's parser as its reference
 test_httpopen_hreq_SRCS += modules/httpopen/hreq.c
+
+
+# the visitor-code body parser, alone
+test_httpopen_codes_SRCS += modules/httpopen/codebody.c

@@ -15,14 +15,17 @@ const char *reply_reason(uint16_t scode)
 	switch (scode) {
 
 	case 200: return "OK";
+	case 201: return "Created";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 411: return "Length Required";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
@@ -97,6 +100,43 @@ static int print_head(struct mbuf *mb, const struct reply *r)
 }
 
 
+/**
+ * Run cmd, which prints one JSON object ({"relays":[...]}), into mb
+ * (emptied first) and leave there only the object's members, the text
+ * between its braces, so they can join an answer's own. ENOTSUP when
+ * the command is not registered, EPROTO when it printed no object.
+ */
+int reply_members(struct mbuf *mb, const char *cmd)
+{
+	struct pl pl;
+	int err;
+
+	if (!mb || !cmd)
+		return EINVAL;
+
+	mbuf_rewind(mb);
+	err = door_cmd_run(mb, "%s", cmd);
+	if (err)
+		return err;
+
+	pl.p = (const char *)mb->buf;
+	pl.l = mb->end;
+	while (pl.l && strchr(" \t\r\n", pl.p[pl.l - 1]))
+		--pl.l;
+	while (pl.l && strchr(" \t\r\n", pl.p[0]))
+		pl_advance(&pl, 1);
+
+	if (pl.l < 2 || pl.p[0] != '{' || pl.p[pl.l - 1] != '}')
+		return EPROTO;
+
+	memmove(mb->buf, pl.p + 1, pl.l - 2);
+	mb->end = pl.l - 2;
+	mb->pos = mb->end;
+
+	return 0;
+}
+
+
 /* One buffer (the server's), one send: a polled status is answered often.
  * A success's body length is known beforehand; an error's is printed
  * first (its text is escaped). */
@@ -136,7 +176,8 @@ int reply_send(struct hconn *conn, const struct reply *r)
 		err |= hauth_challenge(&pf, r->auth, r->schemes, r->stale,
 				       r->now);
 	if (r->scode == 405)
-		err |= mbuf_write_str(mb, "Allow: GET\r\n");
+		err |= mbuf_printf(mb, "Allow: %s\r\n",
+				   r->allow ? r->allow : "GET");
 	if (r->scode == 429)
 		err |= mbuf_printf(mb, "Retry-After: %u\r\n",
 				   r->retry_after);

@@ -20,6 +20,8 @@ enum endpoint {
 	EP_DO,
 	EP_STATUS,
 	EP_CTRL,
+	EP_CODES,
+	EP_CODE,
 	EP_NONE,
 };
 
@@ -28,7 +30,10 @@ static const char *endpoint_path[] = {
 	"/fcgi/do",
 	"/api/relay/status",
 	"/api/relay/ctrl",
+	"/api/codes",
 };
+
+static const char code_prefix[] = "/api/codes/";
 
 /* What one request was, for the answer and the audit record */
 struct req {
@@ -39,9 +44,10 @@ struct req {
 	char addr[64];
 	char user[HAUTH_USER_MAX];
 	char who[HAUTH_USER_MAX + 72];
-	char relay[12];
+	char relay[64];
 	char refused[64];         /* an interlock's reason, for a 409 */
 	const char *action;
+	struct codes_out codes;
 	uint64_t now_ms;          /* monotonic, at the request's start */
 	bool audit;
 	bool authed;              /* credentials checked and right */
@@ -77,6 +83,10 @@ static enum endpoint endpoint_find(const struct pl *path)
 			return (enum endpoint)i;
 	}
 
+	if (path->l > sizeof(code_prefix) - 1 &&
+	    !memcmp(path->p, code_prefix, sizeof(code_prefix) - 1))
+		return EP_CODE;
+
 	return EP_NONE;
 }
 
@@ -96,8 +106,9 @@ static bool pl_has_ctl(const struct pl *pl)
 }
 
 
-/* Limits on the request's size; no request body */
-static bool check_size(struct req *rq, const struct hreq *hr)
+/* Limits on the request's size; no request body but where body_ok
+ * (POST /api/codes: a Content-Length, codes.c checks the rest) */
+static bool check_size(struct req *rq, const struct hreq *hr, bool body_ok)
 {
 	if (hr->path.l + hr->prm.l > TARGET_MAX) {
 		refuse(rq, 414, "request target too long");
@@ -114,7 +125,17 @@ static bool check_size(struct req *rq, const struct hreq *hr)
 		return false;
 	}
 
-	if (hr->body) {
+	if (body_ok && hr->chunked) {
+		refuse(rq, 411, "send the body with a Content-Length");
+		return false;
+	}
+
+	if (body_ok && hr->clen == HREQ_CLEN_BAD) {
+		refuse(rq, 400, "bad Content-Length");
+		return false;
+	}
+
+	if (!body_ok && hr->body) {
 		refuse(rq, 413, "request body not accepted");
 		return false;
 	}
@@ -378,6 +399,60 @@ static void handle_status(struct req *rq)
 }
 
 
+/* The visitor codes: codes.c answers into rq->codes */
+static void handle_codes(struct req *rq, const struct hreq *hr,
+			 enum endpoint ep)
+{
+	struct codes_out *o = &rq->codes;
+	struct pl body, id;
+
+	if (ep == EP_CODE) {
+		id.p = hr->path.p + sizeof(code_prefix) - 1;
+		id.l = hr->path.l - (sizeof(code_prefix) - 1);
+		codes_del(o, &rq->body, &id, rq->who);
+	}
+	else if (!pl_strcmp(&hr->met, "POST")) {
+		hconn_body(rq->conn, &body);
+		codes_add(o, &rq->body, hr, &body, rq->who);
+		str_ncpy(rq->relay, o->relay, sizeof(rq->relay));
+	}
+	else {
+		codes_list(o, &rq->body);
+	}
+
+	rq->action = o->action;
+	refuse(rq, o->scode, o->error);
+}
+
+
+/* The methods a path takes, for its 405 */
+static const char *methods(enum endpoint ep)
+{
+	switch (ep) {
+
+	case EP_CODES: return "GET, POST";
+	case EP_CODE:  return "DELETE";
+	default:       return "GET";
+	}
+}
+
+
+static bool method_ok(enum endpoint ep, const struct pl *met)
+{
+	switch (ep) {
+
+	case EP_CODES:
+		return !pl_strcmp(met, "GET") || !pl_strcmp(met, "POST");
+
+	case EP_CODE:
+		return !pl_strcmp(met, "DELETE");
+
+	default:
+		return !pl_strcmp(met, "GET");
+	}
+}
+
+
 static void handle(struct req *rq, const struct hreq *hr,
 		   const struct sa *peer)
 {
@@ -398,20 +473,24 @@ static void handle(struct req *rq, const struct hreq *hr,
 		return;
 	}
 
-	if (!check_size(rq, hr))
+	ep = endpoint_find(&hr->path);
+	if (!check_size(rq, hr, ep == EP_CODES &&
+			!pl_strcmp(&hr->met, "POST")))
 		return;
 
-	ep = endpoint_find(&hr->path);
 	if (ep == EP_NONE) {
 		refuse(rq, 404, "no such endpoint");
 		return;
 	}
 
 	rq->action = ep == EP_STATUS ? "status" : ep == EP_CTRL ? "ctrl" :
-		"open";
+		ep == EP_CODES || ep == EP_CODE ? "codes" : "open";
 
-	if (pl_strcmp(&hr->met, "GET")) {
-		refuse(rq, 405, "only GET is allowed");
+	if (!method_ok(ep, &hr->met)) {
+		rq->rep.allow = methods(ep);
+		refuse(rq, 405, ep == EP_CODES ? "only GET and POST are"
+		       " allowed" : ep == EP_CODE ? "only DELETE is allowed" :
+		       "only GET is allowed");
 		return;
 	}
 
@@ -435,6 +514,11 @@ static void handle(struct req *rq, const struct hreq *hr,
 
 	case EP_CTRL:
 		handle_ctrl(rq, &q);
+		break;
+
+	case EP_CODES:
+	case EP_CODE:
+		handle_codes(rq, hr, ep);
 		break;
 
 	case EP_STATUS:
@@ -467,6 +551,9 @@ static void audit(const struct req *rq)
 	if (rq->rep.error)
 		(void)re_snprintf(detail, sizeof(detail), "%u %s",
 				  rq->rep.scode, rq->rep.error);
+	else if (rq->codes.id)
+		(void)re_snprintf(detail, sizeof(detail), "%u id %u",
+				  rq->rep.scode, rq->codes.id);
 	else
 		(void)re_snprintf(detail, sizeof(detail), "%u", rq->rep.scode);
 
@@ -479,7 +566,7 @@ static void audit(const struct req *rq)
 	rec.result = audit_result(rq->rep.scode);
 	rec.detail = detail;
 
-	if (rq->rep.scode == 200) {
+	if (rq->rep.scode < 300) {
 		(void)audit_write(&rec);
 		return;
 	}
@@ -514,10 +601,10 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 
 	/* the claimed name, when authentication did not get that far (a
 	 * status answer names nobody) */
-	if (!rq.who[0] && (rq.audit || rq.rep.scode != 200))
+	if (!rq.who[0] && (rq.audit || rq.rep.scode >= 300))
 		set_who(&rq, rq.user);
 
-	if (rq.rep.scode == 200) {
+	if (rq.rep.scode < 300) {
 		rq.rep.error = NULL;
 		if (!rq.rep.members.p && rq.body.end) {
 			rq.rep.members.p = (const char *)rq.body.buf;
@@ -533,9 +620,13 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 	if (rq.rep.scode == 200 && rq.status && rq.authed)
 		rq.rep.keep = hconn_keep(conn, rq.now_ms);
 
-	if (rq.rep.scode == 200 && rq.audit)
-		info("httpopen: %s %s by %s\n", rq.action, rq.relay, rq.who);
-	else if (rq.rep.scode != 200)
+	if (rq.rep.scode < 300 && rq.audit && rq.codes.id)
+		info("httpopen: %s id %u by %s\n", rq.action, rq.codes.id,
+		     rq.who);
+	else if (rq.rep.scode < 300 && rq.audit)
+		info("httpopen: %s%s%s by %s\n", rq.action,
+		     rq.relay[0] ? " " : "", rq.relay, rq.who);
+	else if (rq.rep.scode >= 300)
 		debug("httpopen: %s refused %u %s\n", rq.addr, rq.rep.scode,
 		      rq.rep.error);
 

@@ -17,7 +17,9 @@
  *   oldest one of the client holding the most, so a client with fewer
  *   always gets in, however many addresses a flood comes from;
  * - a request must be complete within REQUEST_MS of the connect, and its
- *   headers within BUF_MAX bytes; the connection closes after the answer,
+ *   headers within BUF_MAX bytes (a POST body of up to CODES_BODY_MAX
+ *   bytes is read too, any other body is refused unread); the
+ *   connection closes after the answer,
  *   unless the request handler keeps it (hconn_keep: a status answer to an
  *   authenticated client that asked for keep-alive). A kept connection
  *   serves at most KEEP_MAX requests and waits KEEP_IDLE_MS for the next
@@ -76,6 +78,8 @@ struct hconn {
 	struct tls_conn *sc;
 	struct mbuf *mb;
 	size_t scanned;          /* bytes searched for the end of headers */
+	struct pl body;          /* the current request's body, if waited for */
+	size_t need;             /* bytes that complete it, while waiting */
 	uint32_t served;         /* requests answered on this connection */
 	uint64_t idle_until;     /* kept: the next request's deadline, ms */
 	char basic[AUTH_MEMO_MAX];  /* Basic value that authenticated here */
@@ -163,10 +167,60 @@ static bool headers_complete(struct hconn *c)
 }
 
 
+/* "100 Continue", made in the server's answer buffer */
+static int send_continue(struct hconn *c)
+{
+	struct mbuf *mb = hconn_txbuf(c);
+	int err;
+
+	err = mbuf_write_str(mb, "HTTP/1.1 100 Continue\r\n\r\n");
+	if (!err) {
+		mb->pos = 0;
+		err = hconn_send(c, mb);
+	}
+
+	return err;
+}
+
+
+/* A POST body of up to CODES_BODY_MAX bytes after the head's used bytes
+ * is waited for (within the request deadline) and handed over with the
+ * request; any other body is left unread, and the request handler
+ * refuses it */
+static bool body_complete(struct hconn *c, const struct hreq *req,
+			  size_t used)
+{
+	c->body.p = NULL;
+	c->body.l = 0;
+
+	if (!req->clen || req->clen > CODES_BODY_MAX || req->chunked ||
+	    pl_strcmp(&req->met, "POST"))
+		return true;
+
+	/* not yet: the head is read again once it is all here (not at
+	 * each byte of a body sent slowly); a client that waits to be
+	 * asked for it (RFC 9110, 10.1.1) is asked once */
+	if (c->mb->end - used < req->clen) {
+		if (c->mb->end == used && req->expect_continue)
+			(void)send_continue(c);
+		c->need = used + req->clen;
+		return false;
+	}
+
+	c->body.p = (const char *)c->mb->buf + used;
+	c->body.l = req->clen;
+	return true;
+}
+
+
 /* Answer each complete request in the buffer; false when c is gone */
 static bool process(struct hconn *c)
 {
 	struct hserver *srv = c->srv;
+
+	if (c->mb->end < c->need)
+		return true;
+	c->need = 0;
 
 	while (headers_complete(c)) {
 		struct hreq req;
@@ -188,6 +242,9 @@ static bool process(struct hconn *c)
 			return false;
 		}
 
+		if (!body_complete(c, &req, used))
+			return true;
+
 		c->wants_keep = hreq_keep(&req);
 		c->keep = false;
 		srv->reqh(c, &req, srv->arg);
@@ -198,6 +255,7 @@ static bool process(struct hconn *c)
 		}
 
 		/* kept: what follows the request is the next one */
+		used += c->body.l;
 		rest = c->mb->end - used;
 		memmove(c->mb->buf, c->mb->buf + used, rest);
 		c->mb->end = rest;
@@ -515,6 +573,22 @@ int hserver_alloc(struct hserver **srvp, const struct sa *laddr,
 const struct sa *hconn_peer(const struct hconn *c)
 {
 	return c ? &c->peer : NULL;
+}
+
+
+/** The body of the request being handled ("" when there is none) */
+void hconn_body(const struct hconn *c, struct pl *body)
+{
+	if (!body)
+		return;
+
+	if (c) {
+		*body = c->body;
+	}
+	else {
+		body->p = NULL;
+		body->l = 0;
+	}
 }
 
 

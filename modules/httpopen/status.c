@@ -81,36 +81,6 @@ int status_cache_alloc(struct status_cache **scp)
 }
 
 
-/* Run relay_status; its {...} without the braces into sc->json */
-static int refresh(struct status_cache *sc)
-{
-	struct pl pl;
-	int err;
-
-	sc->valid = false;
-	mbuf_rewind(sc->json);
-
-	err = door_cmd_run(sc->json, "relay_status");
-	if (err)
-		return err;
-
-	pl.p = (const char *)sc->json->buf;
-	pl.l = sc->json->end;
-	while (pl.l && strchr(" \t\r\n", pl.p[pl.l - 1]))
-		--pl.l;
-	while (pl.l && strchr(" \t\r\n", pl.p[0]))
-		pl_advance(&pl, 1);
-
-	if (pl.l < 2 || pl.p[0] != '{' || pl.p[pl.l - 1] != '}')
-		return EPROTO;
-
-	memmove(sc->json->buf, pl.p + 1, pl.l - 2);
-	sc->json->end = pl.l - 2;
-
-	return 0;
-}
-
-
 /**
  * The members of relay_status's JSON object (the text between its
  * braces), valid until the next call. ENOTSUP when the relay module is
@@ -129,7 +99,7 @@ int status_cache_get(struct status_cache *sc, struct pl *members,
 		if (!door_cmd_exists("relay_status"))
 			return ENOTSUP;
 
-		err = refresh(sc);
+		err = reply_members(sc->json, "relay_status");
 		if (err)
 			return err;
 

@@ -31,6 +31,7 @@ fuzz_request_SRCS := modules/httpopen/query.c modules/httpopen/hauth.c \
 		     modules/httpopen/replay.c
 fuzz_netlist_SRCS := modules/httpopen/netlist.c
 fuzz_vstore_SRCS  := modules/door/vcode.c
+fuzz_codebody_SRCS := modules/httpopen/codebody.c modules/door/vcode.c
 fuzz_alert_SRCS   := modules/dryio/alert.c
 fuzz_weburl_SRCS  := modules/webrelay/url.c modules/webrelay/event.c
 fuzz_weburl_LIBS  := -lcurl
