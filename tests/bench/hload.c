@@ -8,8 +8,10 @@
  * (httpopen holds at most 8 connections per client address). Each sends
  * a request, reads the whole answer, then sends the next one on the same
  * connection when KEEP is 1 and the server kept it, or on a new one.
- * Stops after TOTAL answers; prints one JSON line: requests per second,
- * answer latency p50/p99 in ms, errors, and answers that closed.
+ * Stops after TOTAL answers, or after TOTAL seconds when TOTAL ends in
+ * "s" (e.g. "1.5s": a cell long enough that a scheduler hiccup does not
+ * halve it); prints one JSON line: requests per second, answer latency
+ * p50/p99 in ms, errors, and answers that closed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +35,8 @@ struct conn {
 };
 
 static int port, addrs, keep, ep;
-static long total, done, errors, closes;
+static long total, done, errors, closes, nlat;
+static double until;   /* end of a timed run, 0 for a counted one */
 static char req[2048];
 static size_t reqlen;
 static double *lat;
@@ -48,6 +51,30 @@ static double now(void)
 }
 
 
+/* whether to send another request */
+static int more(void)
+{
+	return until ? now() < until : done < total;
+}
+
+
+/* one answer's latency, the array grown as a timed run needs */
+static int lat_add(double ms)
+{
+	if (done == nlat) {
+		double *l = realloc(lat, (size_t)(nlat * 2) * sizeof(*lat));
+
+		if (!l)
+			return -1;
+		lat = l;
+		nlat *= 2;
+	}
+	lat[done++] = ms;
+
+	return 0;
+}
+
+
 static int conn_open(struct conn *c)
 {
 	struct sockaddr_in sa, src;
@@ -58,6 +85,10 @@ static int conn_open(struct conn *c)
 	if (c->fd < 0)
 		return -1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* the port is chosen at connect, per destination: a timed run of
+	 * closing connections outlasts one address's free ports otherwise */
+	setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		   sizeof(one));
 
 	memset(&src, 0, sizeof(src));
 	src.sin_family = AF_INET;
@@ -88,7 +119,7 @@ static int conn_open(struct conn *c)
 static void conn_restart(struct conn *c)
 {
 	close(c->fd);
-	if (done + 0 < total && conn_open(c)) {
+	if (more() && conn_open(c)) {
 		++errors;
 		close(c->fd);
 		c->fd = -1;
@@ -140,8 +171,11 @@ static void readable(struct conn *c)
 	if (strncmp(c->buf, "HTTP/1.1 200", 12))
 		++errors;
 
-	lat[done++] = (now() - c->sent) * 1000;
-	if (done >= total)
+	if (lat_add((now() - c->sent) * 1000)) {
+		++errors;
+		return;
+	}
+	if (!more())
 		return;
 
 	if (!keep || closing) {
@@ -185,34 +219,39 @@ int main(int argc, char **argv)
 	addrs = atoi(argv[3]);
 	keep = atoi(argv[4]);
 	total = atol(argv[5]);
+	if (argv[5][strlen(argv[5]) - 1] == 's')
+		until = atof(argv[5]);
 	reqlen = (size_t)snprintf(req, sizeof(req),
 				  "GET %s HTTP/1.1\r\nHost: bench\r\n%s%s%s"
 				  "\r\n", argv[6], keep ? "" :
 				  "Connection: close\r\n",
 				  argc > 7 ? argv[7] : "",
 				  argc > 7 ? "\r\n" : "");
-	if (nconns < 1 || addrs < 1 || total < 1)
+	if (nconns < 1 || addrs < 1 || (total < 1 && until <= 0))
 		return 2;
 
-	lat = calloc((size_t)total, sizeof(*lat));
+	nlat = until ? 65536 : total;
+	lat = calloc((size_t)nlat, sizeof(*lat));
 	conns = calloc((size_t)nconns, sizeof(*conns));
 	ep = epoll_create1(0);
 	if (!lat || !conns || ep < 0)
 		return 1;
 
 	t0 = now();
+	if (until)
+		until += t0;
 	for (long i = 0; i < nconns; i++) {
 		conns[i].idx = (unsigned)i;
 		if (conn_open(&conns[i]))
 			++errors;
 	}
 
-	while (done < total && errors < 1000) {
+	while (more() && errors < 1000) {
 		int n = epoll_wait(ep, evs, 64, 5000);
 
 		if (n <= 0)
 			break;
-		for (int i = 0; i < n && done < total; i++)
+		for (int i = 0; i < n && more(); i++)
 			readable(evs[i].data.ptr);
 	}
 	secs = now() - t0;
@@ -223,5 +262,5 @@ int main(int argc, char **argv)
 	       done / secs, done ? lat[done / 2] : 0.0,
 	       done ? lat[done * 99 / 100] : 0.0, done, errors, closes);
 
-	return done < total || errors;
+	return (until ? !done : done < total) || errors;
 }
