@@ -1007,6 +1007,31 @@ def test_keepalive_status_reuses_connection(door):
         c.close()
 
 
+def test_keepalive_later_requests_split_and_oversized(door):
+    """Requests after the first on a kept connection (read by httpopen
+    itself, not libre): a request sent a byte at a time is answered; one
+    whose head runs past 64 KiB closes the connection, unanswered."""
+    c = KeepConn(door.port)
+    try:
+        c.send(STATUS, basic())
+        assert c.answer()[0] == 200
+        head = (f"GET {STATUS} HTTP/1.1\r\nHost: door\r\n"
+                f"Authorization: {basic()['Authorization']}\r\n\r\n")
+        for ch in head.encode():
+            c.s.sendall(bytes([ch]))
+        status, hdrs, _ = c.answer()
+        assert status == 200 and hdrs["connection"] == "keep-alive"
+        try:
+            c.s.sendall(b"GET " + STATUS.encode() + b" HTTP/1.1\r\nX: " +
+                        b"a" * 70000)
+            gone = c.closed(3)
+        except ConnectionResetError:
+            gone = True      # closed with our bytes unread: a reset
+        assert gone
+    finally:
+        c.close()
+
+
 def test_keepalive_closed_after_open(door):
     c = KeepConn(door.port)
     try:
