@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "system"))
 
-from harness import Baresip, free_port  # noqa: E402
+from harness import Baresip, free_media_port, free_port  # noqa: E402
 from sipp_scenarios import uac_call     # noqa: E402
 
 SECONDS = float(os.environ.get("GUESS_SECONDS", "20"))
@@ -49,7 +49,7 @@ def run(tmp, name, guard):
         f.write(uac_call(GUESSES, mode="info", gap_ms=0, lead_ms=0,
                          hold_ms=0))
     args = ["sipp", "-sf", scen, "-i", "127.0.0.1", "-p", str(free_port()),
-            "-mi", "127.0.0.1", "-mp", str(free_port()), "-s", b.user,
+            "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-s", b.user,
             "-l", str(CONC), "-r", "1000", "-m", "1000000", "-nostdin",
             "-timeout", f"{int(SECONDS)}s", f"127.0.0.1:{b.sip_port}"]
     t0 = time.monotonic()

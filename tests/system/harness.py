@@ -7,6 +7,7 @@ is simulated.
 import json
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -37,6 +38,26 @@ def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
         except OSError:
             continue
     raise RuntimeError("no free port")
+
+
+def free_media_port(host="127.0.0.1"):
+    """A base port for sipp's -mp: sipp binds four UDP ports from it
+    (audio RTP and RTCP, video RTP and RTCP). Taken above the kernel's
+    ephemeral range and baresip's default RTP range (1024-49152), so a
+    flood of client connections or baresip's own media cannot take
+    the upper ports between this check and sipp's bind."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(61000, 65530, 4)
+        try:
+            for port in range(base, base + 4):
+                for k in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                    with socket.socket(socket.AF_INET, k) as t:
+                        t.bind((host, port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free media ports")
 
 
 def free_sip_port(host="127.0.0.1"):
@@ -354,7 +375,7 @@ class Sipp:
         with open(self.scenario, "w") as f:
             f.write(scenario_xml)
         self.port = free_port()
-        self.media_port = free_port()
+        self.media_port = free_media_port()
         self.target = target
         self.extra_args = list(extra_args)
         self.keys = dict(keys or {})
