@@ -12,15 +12,22 @@
 static void tmr_handler(void *arg);
 
 
-/* After every step: rearm the timer, then tell the owner what changed */
+/* After every step: rearm the timer, log a line taken at the chatter
+ * limit (once, until it rests), then tell the owner what changed */
 static void step(struct dinput *di, enum trig_action action, bool was)
 {
 	uint64_t now = tmr_jiffies(), at;
+	bool chattering = trig_chattering(&di->trig);
 
 	if (trig_deadline(&di->trig, &at))
 		tmr_start(&di->tmr, at > now ? at - now : 0, tmr_handler, di);
 	else
 		tmr_cancel(&di->tmr);
+
+	if (chattering && !di->chattering)
+		warning("%s chattering: taken as %s\n", di->name,
+			di->active_name);
+	di->chattering = chattering;
 
 	if ((action != TRIG_NONE || was != trig_active(&di->trig)) && di->h)
 		di->h(action, di->arg);
@@ -63,6 +70,11 @@ int dinput_open(struct dinput *di, const char *spec,
 	tmr_init(&di->tmr);
 	di->h = h;
 	di->arg = arg;
+	di->chattering = false;
+	str_ncpy(di->name, icfg->name ? icfg->name : "door: input",
+		 sizeof(di->name));
+	str_ncpy(di->active_name, icfg->active_name ? icfg->active_name
+		 : "active", sizeof(di->active_name));
 
 	err = line_open(&di->line, spec, cfg, change_handler, di);
 	if (!err)

@@ -105,7 +105,9 @@ const char *line_error(const char *spec, int err);   /* why open failed */
  * logic fed with levels and a clock, so it runs the same under libre
  * timers and a test's clock.
  * A level must hold for debounce_ms to count (settle), then stay at the
- * trigger level for hold_ms more before the input fires.
+ * trigger level for hold_ms more before the input fires. A line that
+ * keeps changing settles at the latest chatter_ms after it left its
+ * level: still changing then, it counts as at the trigger level.
  */
 enum trig_action {
 	TRIG_NONE = 0,
@@ -117,32 +119,41 @@ struct trig {
 	bool high;            /* the level that triggers */
 	uint32_t debounce_ms;
 	uint32_t hold_ms;
+	uint32_t chatter_ms;  /* trig_init: trig_chatter_ms(); 0 unbounded */
 	bool level;           /* last level seen */
 	bool stable;          /* debounced level */
 	bool fired;
-	bool settling;
+	bool moving;          /* changed since it last rested */
+	bool chattered;       /* stable taken at chatter_ms, not yet rested */
 	bool holding;
-	uint64_t settle_at;
+	uint64_t settle_at;   /* last level seen + debounce_ms */
+	uint64_t chatter_at;  /* left its stable level + chatter_ms */
 	uint64_t hold_at;
 };
 
+uint32_t trig_chatter_ms(uint32_t debounce_ms);
 void trig_init(struct trig *t, bool high, uint32_t debounce_ms,
 	       uint32_t hold_ms, bool level);
 enum trig_action trig_level(struct trig *t, bool level, uint64_t now);
 enum trig_action trig_tick(struct trig *t, uint64_t now);
 bool trig_deadline(const struct trig *t, uint64_t *at);
 bool trig_active(const struct trig *t);
+bool trig_chattering(const struct trig *t);
 const char *trig_action_name(enum trig_action act);
 
 /* dinput.c: a line, its trig and one timer, as dryio's inputs and relay's
  * door contacts use them. The handler runs for every action and for every
- * change of the debounced level (trig_active) */
+ * change of the debounced level (trig_active). A line taken as active at
+ * the chatter limit is logged once, as "<name> chattering: taken as
+ * <active_name>" */
 typedef void (dinput_h)(enum trig_action action, void *arg);
 
 struct dinput_cfg {
 	bool high;               /* the active level */
 	uint32_t debounce_ms;
 	uint32_t hold_ms;
+	const char *name;        /* "relay: door of relay 1 (Front) contact" */
+	const char *active_name; /* "open", "triggered" */
 };
 
 struct dinput {
@@ -151,6 +162,9 @@ struct dinput {
 	struct tmr tmr;
 	dinput_h *h;
 	void *arg;
+	bool chattering;         /* logged */
+	char name[96];
+	char active_name[16];
 };
 
 int  dinput_open(struct dinput *di, const char *spec,

@@ -62,7 +62,7 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	       input_fire_h *fireh, void *arg)
 {
 	struct line_cfg lcfg = {.dir = LINE_INPUT, .consumer = "dryio"};
-	struct dinput_cfg icfg = {false, 50, 0};
+	struct dinput_cfg icfg = {.high = false, .debounce_ms = 50};
 	uint32_t output = 0;
 	struct input *in;
 	char key[48], spec[256], text[401];
@@ -132,6 +132,10 @@ int input_conf(struct input **ip, const struct conf *conf, unsigned n,
 	if (err)
 		goto out;
 
+	(void)re_snprintf(key, sizeof(key), "dryio: in%u", n);
+	(void)re_snprintf(text, sizeof(text), "%s (%s)", key, in->name);
+	icfg.name = text;
+	icfg.active_name = "triggered";
 	e = dinput_open(&in->di, spec, &lcfg, &icfg, act, in);
 	if (e) {
 		key_make(key, sizeof(key), n, "gpio");

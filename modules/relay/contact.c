@@ -296,7 +296,9 @@ static void changed(struct contact *c, enum door_state was, uint64_t now)
 	emit(c, "door_status", state);
 
 	if (state == DOOR_FORCED)
-		alarm_start(c, state, "opened with no access granted");
+		alarm_start(c, state, trig_chattering(&c->di.trig) ?
+			    "contact chattering: taken as open" :
+			    "opened with no access granted");
 	else if (state == DOOR_HELD)
 		alarm_start(c, state, "open too long after access");
 
@@ -399,13 +401,21 @@ int contact_attach(struct relay *r)
 	struct contact *c = r ? r->contact : NULL;
 	uint64_t now = tmr_jiffies();
 	struct doorstate_cfg dcfg;
+	struct dinput_cfg icfg;
+	char name[96];
 	int err;
 
 	if (!c)
 		return 0;
 
-	err = dinput_open(&c->di, c->spec, &c->lcfg, &c->icfg,
-			  contact_handler, c);
+	re_snprintf(name, sizeof(name), "relay: door of relay %u (%s) contact",
+		    r->id, r->name);
+	icfg = c->icfg;
+	icfg.name = name;
+	icfg.active_name = "open";
+
+	err = dinput_open(&c->di, c->spec, &c->lcfg, &icfg, contact_handler,
+			  c);
 	if (err) {
 		warning("relay: relay%u_contact: cannot open line '%s' (%s);"
 			" relay %u works without door monitoring\n", r->id,

@@ -336,6 +336,43 @@ static void test_input_hold_real_timer(void **state)
 }
 
 
+static void test_input_chatter_real_timer(void **state)
+{
+	const char *log;
+	struct input *in;
+	int i;
+	(void)state;
+
+	test_log_clear();
+	gpiod_double_drive(21, 1);                  /* idle, pulled up */
+	assert_int_equal(0, in_make(&in, "dryio_in1_gpio gpiochip0:21\n"
+				    "dryio_in1_name Gate\n"
+				    "dryio_in1_debounce 30\n"));
+	assert_int_equal(1000, in->di.trig.chatter_ms);
+
+	/* a loose wire: a change every 10 ms for 1.3 s, ending idle */
+	for (i = 0; i < 130; i++) {
+		gpiod_double_drive(21, i % 2);
+		test_run_loop(10);
+	}
+	gpiod_double_drive(21, 1);
+	assert_int_equal(1, fired);
+	assert_true(trig_active(&in->di.trig));
+
+	/* logged once, however long it chattered */
+	log = test_log();
+	assert_non_null(strstr(log, "dryio: in1 (Gate) chattering: taken as"
+			       " triggered"));
+	assert_null(strstr(strstr(log, "chattering") + 1, "chattering"));
+
+	test_run_loop(100);                         /* rests idle */
+	assert_false(trig_active(&in->di.trig));
+	assert_true(test_log_has("in1 (Gate) released"));
+
+	mem_deref(in);
+}
+
+
 static void test_input_start_active(void **state)
 {
 	struct input *in;
@@ -398,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_output_lookup),
 		cmocka_unit_test(test_input_debounce_real_timer),
 		cmocka_unit_test(test_input_hold_real_timer),
+		cmocka_unit_test(test_input_chatter_real_timer),
 		cmocka_unit_test(test_input_start_active),
 		cmocka_unit_test(test_input_bad_values),
 	};

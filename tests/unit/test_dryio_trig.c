@@ -150,7 +150,13 @@ static void test_bounce_shorter_than_debounce(void **state)
 		run_until(&t, &c, c.now + 10);
 	}
 
+	/* back at idle since 70: it rests one debounce time (the chatter
+	 * window closes), then nothing is left to do */
+	assert_true(trig_deadline(&t, &at));
+	assert_int_equal(at, 120);
+	run_until(&t, &c, 120);
 	assert_false(trig_deadline(&t, &at));
+	assert_false(trig_chattering(&t));
 	run_until(&t, &c, c.now + 1000);
 	assert_int_equal(c.fires, 0);
 	assert_false(trig_active(&t));
@@ -289,6 +295,277 @@ static void test_no_debounce_no_hold_deadline(void **state)
 }
 
 
+/* Toggle the line every `step` ms from its present level until `to`,
+ * the clock ticking at each deadline on the way; ends with level `last`
+ * seen at the last step's end (a repeat is an edge too: trig_level) */
+static void chatter(struct trig *t, struct clock *c, uint64_t step,
+		    uint64_t to, bool last)
+{
+	bool lvl = !t->level;
+	uint64_t at;
+
+	while (c->now + step <= to) {
+		level(t, c, lvl);
+		assert_true(trig_deadline(t, &at));   /* no lost wake-up */
+		run_until(t, c, c->now + step);
+		lvl = !lvl;
+	}
+
+	level(t, c, last);             /* the last edge is now */
+}
+
+
+static void test_chatter_limit_default(void **state)
+{
+	(void)state;
+
+	assert_int_equal(trig_chatter_ms(0), 1000);
+	assert_int_equal(trig_chatter_ms(50), 1000);
+	assert_int_equal(trig_chatter_ms(51), 1020);
+	assert_int_equal(trig_chatter_ms(300), 6000);
+	assert_int_equal(trig_chatter_ms(60000), 1200000);
+	assert_int_equal(trig_chatter_ms(UINT32_MAX), UINT32_MAX);
+}
+
+
+/* A door contact (high: open) rattled every 20 ms: open at the limit,
+ * whatever the line reads then, once, until it rests shut */
+static void test_chatter_fires_at_the_limit(void **state)
+{
+	struct clock c = {1000, 0, 0};
+	struct trig t;
+	(void)state;
+
+	trig_init(&t, true, 50, 0, false);
+	assert_int_equal(t.chatter_ms, 1000);
+
+	/* opens at 1000 and keeps changing; shut (low) at 1980-1999 */
+	chatter(&t, &c, 20, 1999, false);
+	assert_int_equal(c.now, 1980);
+	run_until(&t, &c, 1999);
+	assert_int_equal(c.fires, 0);
+	assert_false(trig_active(&t));
+	assert_false(trig_chattering(&t));
+
+	run_until(&t, &c, 2000);
+	assert_int_equal(c.fires, 1);
+	assert_true(trig_active(&t));
+	assert_true(trig_chattering(&t));
+	assert_false(t.level);         /* the line read shut at that instant */
+
+	/* minutes more of it: still open, no second fire, no release */
+	chatter(&t, &c, 20, 180000, true);
+	run_until(&t, &c, c.now + 30);
+	assert_int_equal(c.fires, 1);
+	assert_int_equal(c.releases, 0);
+	assert_true(trig_active(&t));
+	assert_true(trig_chattering(&t));
+}
+
+
+/* Chatter past the limit, then rest at the inactive level: released one
+ * debounce time after the last edge */
+static void test_chatter_then_rest_releases(void **state)
+{
+	struct clock c = {0, 0, 0};
+	struct trig t;
+	uint64_t last;
+	(void)state;
+
+	trig_init(&t, false, 50, 0, true);       /* low triggers */
+
+	chatter(&t, &c, 15, 1500, true);
+	last = c.now;                            /* the last edge: idle */
+	assert_int_equal(c.fires, 1);
+	assert_true(trig_chattering(&t));
+
+	run_until(&t, &c, last + 49);
+	assert_int_equal(c.releases, 0);
+	assert_true(trig_active(&t));
+	run_until(&t, &c, last + 50);
+	assert_int_equal(c.releases, 1);
+	assert_false(trig_active(&t));
+	assert_false(trig_chattering(&t));
+
+	/* the next chatter is a new window, its own full limit */
+	c.now += 5000;
+	last = c.now;
+	chatter(&t, &c, 15, last + 999, false);
+	run_until(&t, &c, last + 999);
+	assert_int_equal(c.fires, 1);
+	run_until(&t, &c, last + 1000);
+	assert_int_equal(c.fires, 2);
+}
+
+
+/* Chatter that stops at the active level before the limit settles as a
+ * bounce does: one debounce time after its last edge, no chatter */
+static void test_chatter_stopping_active_settles(void **state)
+{
+	struct clock c = {0, 0, 0};
+	struct trig t;
+	uint64_t last;
+	(void)state;
+
+	trig_init(&t, true, 50, 0, false);
+
+	chatter(&t, &c, 20, 600, true);
+	last = c.now;
+	run_until(&t, &c, last + 49);
+	assert_int_equal(c.fires, 0);
+	run_until(&t, &c, last + 50);
+	assert_int_equal(c.fires, 1);
+	assert_false(trig_chattering(&t));
+
+	/* past where the limit would have been: nothing more */
+	run_until(&t, &c, 10000);
+	assert_int_equal(c.fires, 1);
+	assert_int_equal(c.releases, 0);
+}
+
+
+/* Bounces a debounce time apart each close their window: they never add
+ * up, however long they go on; 10 ms less rest and they do */
+static void test_spread_bounces_never_fire(void **state)
+{
+	struct clock c = {0, 0, 0};
+	struct trig t;
+	uint64_t at;
+	int i;
+	(void)state;
+
+	trig_init(&t, true, 50, 0, false);
+
+	for (i = 0; i < 1000; i++) {             /* 60 s of them */
+		level(&t, &c, true);
+		run_until(&t, &c, c.now + 10);
+		level(&t, &c, false);
+		run_until(&t, &c, c.now + 50);   /* rests a full debounce */
+		assert_false(trig_deadline(&t, &at));
+	}
+	assert_int_equal(c.fires, 0);
+	assert_false(trig_active(&t));
+
+	for (i = 0; i < 30; i++) {               /* 1.5 s, rests of 40 */
+		level(&t, &c, true);
+		run_until(&t, &c, c.now + 10);
+		level(&t, &c, false);
+		run_until(&t, &c, c.now + 40);
+	}
+	assert_int_equal(c.fires, 1);
+	assert_true(trig_chattering(&t));
+}
+
+
+/* With a hold time, the limit starts the hold as a real press does: a
+ * line that goes on chattering fires when the hold ends, one that comes
+ * to rest inactive before did nothing */
+static void test_chatter_with_hold(void **state)
+{
+	struct clock c = {0, 0, 0};
+	struct trig t;
+	(void)state;
+
+	trig_init(&t, false, 50, 2000, true);    /* low triggers */
+
+	chatter(&t, &c, 20, 2999, true);
+	assert_true(trig_active(&t));            /* taken at 1000 */
+	assert_true(trig_chattering(&t));
+	assert_int_equal(c.fires, 0);            /* the hold runs */
+
+	chatter(&t, &c, 20, 3100, true);
+	assert_int_equal(c.fires, 1);            /* at 3000, read low */
+	run_until(&t, &c, c.now + 50);
+	assert_int_equal(c.releases, 1);
+
+	/* over the limit, at rest inactive half way through the hold */
+	c.now = 10000;
+	chatter(&t, &c, 20, 12000, true);
+	assert_true(trig_active(&t));
+	run_until(&t, &c, 20000);
+	assert_false(trig_active(&t));
+	assert_int_equal(c.fires, 1);
+	assert_int_equal(c.releases, 1);
+}
+
+
+/* A tick late past both the limit and the rest after it: it still fires
+ * (then releases), the chatter is not taken for rest */
+static void test_chatter_late_tick(void **state)
+{
+	struct trig t;
+	uint64_t now, at;
+	(void)state;
+
+	trig_init(&t, true, 50, 0, false);
+
+	for (now = 0; now <= 1500; now += 20)
+		(void)trig_level(&t, (now / 20) % 2 == 0, now);
+	(void)trig_level(&t, false, now);        /* rests shut from 1520 */
+
+	assert_true(trig_deadline(&t, &at));
+	assert_int_equal(at, 1000);
+	assert_int_equal(trig_tick(&t, 5000), TRIG_FIRE);
+	assert_true(trig_deadline(&t, &at));
+	assert_int_equal(at, 1570);
+	assert_int_equal(trig_tick(&t, 5000), TRIG_RELEASE);
+	assert_false(trig_deadline(&t, &at));
+}
+
+
+/* Irregular chatter: whenever the line has not rested there is a
+ * deadline, never later than the limit; early ticks do nothing */
+static void test_chatter_deadline_always_set(void **state)
+{
+	struct clock c = {0, 0, 0};
+	struct trig t;
+	uint32_t rnd = 12345;
+	uint64_t at;
+	bool lvl = false;
+	(void)state;
+
+	trig_init(&t, true, 50, 300, false);
+
+	while (c.now < 900) {
+		rnd = rnd * 1103515245u + 12345u;
+		lvl = !lvl;
+		level(&t, &c, lvl);
+		assert_true(trig_deadline(&t, &at));
+		assert_true(at <= 1000);
+		assert_int_equal(trig_tick(&t, at - 1), TRIG_NONE);
+		run_until(&t, &c, c.now + 1 + (rnd >> 16) % 49);
+	}
+	assert_false(trig_active(&t));
+
+	while (c.now < 2000) {
+		rnd = rnd * 1103515245u + 12345u;
+		lvl = !lvl;
+		level(&t, &c, lvl);
+		assert_true(trig_deadline(&t, &at));
+		run_until(&t, &c, c.now + 1 + (rnd >> 16) % 49);
+	}
+	assert_true(trig_active(&t));
+	assert_int_equal(c.fires, 1);                /* the hold ended */
+}
+
+
+/* chatter_ms 0: no bound, as before the limit existed */
+static void test_chatter_unbounded(void **state)
+{
+	struct clock c = {0, 0, 0};
+	struct trig t;
+	(void)state;
+
+	trig_init(&t, true, 50, 0, false);
+	t.chatter_ms = 0;
+
+	chatter(&t, &c, 20, 60000, false);
+	run_until(&t, &c, 70000);
+	assert_int_equal(c.fires, 0);
+	assert_false(trig_chattering(&t));
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +580,15 @@ int main(void)
 		cmocka_unit_test(test_hold_survives_bounce),
 		cmocka_unit_test(test_release_settling_blocks_hold),
 		cmocka_unit_test(test_no_debounce_no_hold_deadline),
+		cmocka_unit_test(test_chatter_limit_default),
+		cmocka_unit_test(test_chatter_fires_at_the_limit),
+		cmocka_unit_test(test_chatter_then_rest_releases),
+		cmocka_unit_test(test_chatter_stopping_active_settles),
+		cmocka_unit_test(test_spread_bounces_never_fire),
+		cmocka_unit_test(test_chatter_with_hold),
+		cmocka_unit_test(test_chatter_late_tick),
+		cmocka_unit_test(test_chatter_deadline_always_set),
+		cmocka_unit_test(test_chatter_unbounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
