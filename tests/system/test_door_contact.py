@@ -7,6 +7,7 @@ import base64
 import http.client
 import json
 import os
+import threading
 import time
 
 from harness import Baresip, read_audit, read_line_file, wait_for
@@ -281,6 +282,71 @@ def test_chatter_within_debounce_is_ignored(tmp_path):
 
         write(door.contact, 1)             # held past the debounce
         wait_door(b, "door_forced", relay="1")
+    finally:
+        door.stop()
+
+
+def test_contact_chattering_past_the_limit_is_forced(tmp_path):
+    """A contact that never settles (toggled every 20 ms for 2 s, debounce
+    50 ms) is taken as open at the chatter limit, max(1 s, 20 x 50 ms):
+    a forced alarm, and its interlock partner refused; left shut, the
+    door reads closed and the alarm ends."""
+    r2 = os.path.join(str(tmp_path), "r2")
+    door = Door(tmp_path, relay1_contact_debounce="50",
+                relay2_gpio=f"file:{r2}", relay2_name="Inner",
+                relay_interlock="1,2")
+    b = door.b
+    b.start()
+    try:
+        b.wait_log("2 relays configured")
+        b.wait_log("door closed at start")
+        stamps = []
+
+        def rattle():                          # 20 ms steps, no drift
+            for k in range(100):
+                time.sleep(max(0.0, t0 + 0.02 * k - time.monotonic()))
+                write(door.contact, 1 - k % 2)
+                stamps.append(time.monotonic())
+
+        t0 = time.monotonic()
+        writer = threading.Thread(target=rattle)
+        writer.start()
+        try:
+            wait_door(b, "door_forced", relay="1")
+            refusals = []
+            while writer.is_alive() and len(refusals) < 5:
+                refusals.append(b.cmd("relay_open", "2"))
+                time.sleep(0.1)
+        finally:
+            writer.join()
+        write(door.contact, 0)                 # left shut
+
+        _, ev = wait_door(b, "door_forced", relay="1")
+        took = ev["_rx"] - t0
+        assert took < 1.0 + 0.5, f"forced after {took:.3f} s"
+        assert refusals, "the alarm came after the chatter"
+        for ok, text in refusals:
+            assert not ok and "interlock: door 1 open" in text, text
+        assert read_line_file(r2) == "0"
+
+        wait_for(lambda: status(b)[1]["door"] == "closed", timeout=5,
+                 what="door 1 closed")
+        rec = door.alarms()
+        assert (rec[-1]["action"], rec[-1]["result"]) == \
+            ("door_forced", "ended")
+
+        # unless the writer stalled past the debounce (a loaded machine:
+        # the line then settled for real), exactly the chatter limit
+        if max(y - x for x, y in zip(stamps, stamps[1:])) < 0.045:
+            assert took > 0.9, f"forced after {took:.3f} s"
+            assert b.log().count("relay: door of relay 1 (Front door)"
+                                 " contact chattering: taken as open") == 1
+            assert [(r["action"], r["result"]) for r in rec] == [
+                ("door_forced", "alarm"), ("door_forced", "ended")]
+            assert rec[0]["detail"] == "contact chattering: taken as open"
+            assert states(b) == ["forced", "closed"]
+        b.ok("relay_open", "2")
+        wait_for(lambda: read_line_file(r2) == "1")
     finally:
         door.stop()
 
