@@ -291,6 +291,44 @@ def test_input_drives_linked_output(tmp_path, doors, lines):
     wait_for(lambda: read_line_file(out1) == "1", 3, what="out1 on again")
 
 
+def test_chattering_input_triggers_at_the_limit(tmp_path, doors, lines):
+    """A loose wire: the input changes every 20 ms for 1.6 s (debounce
+    50 ms) and would never hold a debounce time; at the chatter limit,
+    max(1 s, 20 x 50 ms), it counts as triggered (once: one audit record,
+    its output on, one log line), and released once it rests idle."""
+    in1, out1 = lines("in1", 1), lines("out1")
+    door = doors(tmp_path, {
+        "dryio_in1_gpio": f"file:{in1}",
+        "dryio_in1_name": "Gate loop",
+        "dryio_in1_output": "1",
+        "dryio_out1_gpio": f"file:{out1}",
+        "dryio_out1_hold": "10",
+        "door_audit_file": path(tmp_path, "audit.log"),
+    })
+    t0 = time.monotonic()
+    on_at, stamps = None, []
+    for k in range(80):
+        time.sleep(max(0.0, t0 + 0.02 * k - time.monotonic()))
+        set_level(in1, k % 2)               # 0: triggered
+        stamps.append(time.monotonic())
+        if on_at is None and read_line_file(out1) == "1":
+            on_at = time.monotonic() - t0
+    set_level(in1, 1)                       # left idle
+
+    wait_for(lambda: input_field(door, 1, "triggered") == "no", 3,
+             what="released")
+    assert "in1 (Gate loop) released" in door.log()
+
+    # unless the writer stalled past the debounce (a loaded machine: the
+    # line then settled for real), exactly the chatter limit
+    if max(y - x for x, y in zip(stamps, stamps[1:])) < 0.045:
+        assert on_at is not None, "the output never came on"
+        assert 0.9 < on_at < 1.0 + 0.5, f"triggered after {on_at:.3f} s"
+        assert door.log().count("dryio: in1 (Gate loop) chattering: taken"
+                                " as triggered") == 1
+        recs = [r for r in read_audit(tmp_path) if r["action"] == "input"]
+        assert [(r["relay"], r["result"]) for r in recs] == [("in1", "ok")]
+
 # ---- SIP MESSAGE ----
 
 def test_alert_message_allowed_and_refused(tmp_path, doors, lines):
