@@ -134,6 +134,8 @@ int audit_format(struct mbuf *mb, const struct audit_rec *rec,
 	err |= field(&pf, "result", rec->result);
 	if (rec->detail)
 		err |= field(&pf, "detail", rec->detail);
+	if (rec->decided_by)
+		err |= field(&pf, "decided_by", rec->decided_by);
 	err |= mbuf_write_str(mb, "}\n");
 
 	return err;
@@ -265,11 +267,15 @@ int audit_write(const struct audit_rec *rec)
 	if (!rec)
 		return EINVAL;
 
-	/* every record is a door event too, for the bus's listeners */
+	/* every record is a door event too, for the bus's listeners, with
+	 * the same fields each time (NULL ones empty). The event ends where
+	 * a field passes 255 characters: who (a name a client sends) comes
+	 * last, so a long one never takes result or decided_by with it */
 	(void)door_bus_emit(rec->module, "audit", "action", rec->action,
 			    "relay", rec->relay, "source", rec->source,
-			    "who", rec->who, "result", rec->result,
-			    "detail", rec->detail, NULL);
+			    "result", rec->result,
+			    "decided_by", rec->decided_by,
+			    "detail", rec->detail, "who", rec->who, NULL);
 
 	if (!audit.path)
 		return 0;

@@ -15,14 +15,15 @@
 
 enum {
 	FIELD = 96,
+	KEY = 192,   /* longer keys are cut: those alike so far are one */
 };
 
 struct summary {
 	struct le he;
 	struct audit_limit *al;
-	char key[FIELD];
+	char key[KEY];
 	char module[24], action[24], relay[16], source[16], result[16];
-	char who[FIELD], detail[FIELD];
+	char who[FIELD], detail[FIELD], decided_by[16];
 	uint32_t count;          /* refusals not written yet */
 };
 
@@ -60,6 +61,8 @@ static void summary_copy(struct summary *s, const struct audit_rec *rec)
 	str_ncpy(s->who, rec->who ? rec->who : "", sizeof(s->who));
 	str_ncpy(s->detail, rec->detail ? rec->detail : "",
 		 sizeof(s->detail));
+	str_ncpy(s->decided_by, rec->decided_by ? rec->decided_by : "",
+		 sizeof(s->decided_by));
 }
 
 
@@ -82,6 +85,7 @@ static void summary_write(const struct audit_limit *al,
 	rec.who    = others ? "*" : s->who;
 	rec.result = s->result;
 	rec.detail = detail;
+	rec.decided_by = s->decided_by[0] ? s->decided_by : NULL;
 
 	(void)audit_write(&rec);
 }
@@ -185,12 +189,14 @@ int audit_refusal(struct audit_limit *al, const char *key,
 {
 	struct summary *s;
 	struct le *le;
+	char k[KEY];
 
 	if (!al || !key || !rec)
 		return EINVAL;
 
-	le = hash_lookup(al->keys, hash_joaat_str(key), key_cmp,
-			 (void *)key);
+	/* looked up as it is kept */
+	str_ncpy(k, key, sizeof(k));
+	le = hash_lookup(al->keys, hash_joaat_str(k), key_cmp, k);
 	if (le) {
 		s = le->data;
 		++s->count;
@@ -208,7 +214,7 @@ int audit_refusal(struct audit_limit *al, const char *key,
 	if (!s)
 		return ENOMEM;
 
-	str_ncpy(s->key, key, sizeof(s->key));
+	str_ncpy(s->key, k, sizeof(s->key));
 	s->al = al;
 	++al->n;
 	hash_append(al->keys, hash_joaat_str(s->key), &s->he, s);

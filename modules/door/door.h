@@ -434,8 +434,11 @@ struct audit_rec {
 	const char *relay;
 	const char *source;   /* dtmf, command, http, input, call, message */
 	const char *who;
-	const char *result;   /* ok, denied, locked, error */
+	const char *result;   /* ok, denied, locked, error; challenge and
+				 invalid decide nothing (httpopen) */
 	const char *detail;   /* optional */
+	const char *decided_by;  /* optional: "relay" when that module ran
+				    the command and recorded the decision */
 };
 
 void audit_configure(const struct conf *conf);

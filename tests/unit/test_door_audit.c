@@ -186,6 +186,45 @@ static void test_format_detail_and_null(void **state)
 }
 
 
+/* decided_by: after detail, absent when NULL (and before lost, which
+ * audit_write adds at the end) */
+static void test_format_decided_by(void **state)
+{
+	struct audit_rec rec = {
+		.module = "httpopen", .action = "open", .relay = "1",
+		.source = "http", .who = "admin@10.0.0.1", .result = "ok",
+		.detail = "200", .decided_by = "relay",
+	};
+	char *s = format(&rec, T0);
+	(void)state;
+
+	assert_string_equal("{\"time\":\"2023-11-14T22:13:20.123Z\","
+			    "\"module\":\"httpopen\",\"action\":\"open\","
+			    "\"relay\":\"1\",\"source\":\"http\","
+			    "\"who\":\"admin@10.0.0.1\",\"result\":\"ok\","
+			    "\"detail\":\"200\",\"decided_by\":\"relay\"}\n",
+			    s);
+	mem_deref(s);
+
+	/* without a detail it still comes last */
+	rec.detail = NULL;
+	s = format(&rec, T0);
+	assert_non_null(strstr(s, ",\"result\":\"ok\","
+			       "\"decided_by\":\"relay\"}\n"));
+	mem_deref(s);
+
+	/* NULL: no such field at all */
+	rec.detail = "401 wrong credentials";
+	rec.result = "denied";
+	rec.decided_by = NULL;
+	s = format(&rec, T0);
+	assert_null(strstr(s, "decided_by"));
+	assert_non_null(strstr(s, ",\"result\":\"denied\",\"detail\":"
+			       "\"401 wrong credentials\"}\n"));
+	mem_deref(s);
+}
+
+
 static void test_format_escapes(void **state)
 {
 	const struct audit_rec rec = {
@@ -446,11 +485,15 @@ static void test_loss_counted(void **state)
 	assert_int_equal(1, count(test_log(), "not being recorded"));
 	assert_int_equal(1, count(test_bus(), "door,audit_error"));
 
-	/* the parent appears: the folder is made, the loss reported once */
+	/* the parent appears: the folder is made, the loss reported once,
+	 * after every field of the record */
 	assert_int_equal(0, mkdir(a, 0700));
+	rec.detail = "200";
+	rec.decided_by = "relay";
 	assert_int_equal(0, audit_write(&rec));
 	assert_int_equal(1, count_lines(p, last, sizeof(last)));
-	assert_non_null(strstr(last, ",\"lost\":3}\n"));
+	assert_non_null(strstr(last, ",\"detail\":\"200\",\"decided_by\":"
+			       "\"relay\",\"lost\":3}\n"));
 	assert_true(test_log_has("written again"));
 
 	assert_int_equal(0, audit_write(&rec));
@@ -540,6 +583,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_exact),
 		cmocka_unit_test(test_format_detail_and_null),
+		cmocka_unit_test(test_format_decided_by),
 		cmocka_unit_test(test_format_escapes),
 		cmocka_unit_test(test_format_bad_utf8),
 		cmocka_unit_test(test_json_escape),

@@ -135,6 +135,50 @@ static void test_bounded(void **state)
 }
 
 
+/* A summary keeps decided_by; a key longer than is kept still finds its
+ * summary (cut alike when stored and when looked up) */
+static void test_decided_by_and_long_key(void **state)
+{
+	struct audit_limit *al = NULL;
+	struct audit_rec rec = {.module = "httpopen", .action = "open",
+				.relay = "2", .source = "http",
+				.who = "admin@10.0.0.5", .result = "denied",
+				.detail = "409 interlock: relay 1 on",
+				.decided_by = "relay"};
+	char last[1024], key[300];
+	unsigned i;
+	(void)state;
+
+	assert_int_equal(0, audit_limit_alloc(&al, 200, 16));
+
+	for (i = 0; i < 5; i++)
+		assert_int_equal(0, audit_refusal(al, "10.0.0.5 open 409 "
+						  "interlock: relay 1 on",
+						  &rec));
+	assert_int_equal(1, lines(last, sizeof(last)));
+	assert_non_null(strstr(last, "\"decided_by\":\"relay\"}"));
+	test_run_loop(300);
+	assert_int_equal(2, lines(last, sizeof(last)));
+	assert_non_null(strstr(last, "(4 more like it in 1 s)\","
+			       "\"decided_by\":\"relay\"}"));
+
+	/* and a summary without it has none */
+	rec.decided_by = NULL;
+	rec.detail = "401 wrong credentials";
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	for (i = 0; i < 5; i++)
+		assert_int_equal(0, audit_refusal(al, key, &rec));
+	assert_int_equal(3, lines(last, sizeof(last)));
+	test_run_loop(300);
+	assert_int_equal(4, lines(last, sizeof(last)));
+	assert_non_null(strstr(last, "(4 more like it"));
+	assert_null(strstr(last, "decided_by"));
+
+	mem_deref(al);
+}
+
+
 static int setup(void **state)
 {
 	char text[128];
@@ -176,6 +220,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_decided_by_and_long_key,
+						setup, teardown),
 	};
 	int err;
 

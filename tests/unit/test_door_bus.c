@@ -117,11 +117,43 @@ static void test_audit_is_an_event(void **state)
 	(void)state;
 	test_bus_clear();
 
-	/* no audit file configured: the event goes out all the same */
+	/* no audit file configured: the event goes out all the same, with
+	 * every field, decided_by empty when not set */
 	assert_int_equal(0, audit_write(&rec));
 	assert_true(test_bus_has("httpopen,audit,action=open&relay=1"
-				 "&source=http&who=127.0.0.1&result=denied"
-				 "&detail=wrong%20password\n"));
+				 "&source=http&result=denied&decided_by="
+				 "&detail=wrong%20password&who=127.0.0.1\n"));
+
+	rec.result = "ok";
+	rec.detail = "200";
+	rec.decided_by = "relay";
+	assert_int_equal(0, audit_write(&rec));
+	assert_true(test_bus_has("httpopen,audit,action=open&relay=1"
+				 "&source=http&result=ok&decided_by=relay"
+				 "&detail=200&who=127.0.0.1\n"));
+}
+
+
+/* A name a client sends, as long as httpopen takes one, each character
+ * escaped: it is left off, never the result or decided_by before it */
+static void test_audit_long_who_left_off(void **state)
+{
+	char who[128];
+	struct audit_rec rec = {
+		.module = "httpopen", .action = "codes", .source = "http",
+		.who = who, .result = "denied",
+		.detail = "401 wrong credentials",
+	};
+	(void)state;
+
+	memset(who, '+', 63);
+	strcpy(who + 63, "@[2001:db8:1234:5678:9abc:def0:1234:5678]");
+	test_bus_clear();
+
+	assert_int_equal(0, audit_write(&rec));
+	assert_true(test_bus_has("httpopen,audit,action=codes&relay="
+				 "&source=http&result=denied&decided_by="
+				 "&detail=401%20wrong%20credentials\n"));
 }
 
 
@@ -133,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_audit_is_an_event),
+		cmocka_unit_test(test_audit_long_who_left_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
