@@ -35,6 +35,22 @@ static const char *endpoint_path[] = {
 
 static const char code_prefix[] = "/api/codes/";
 
+/* What a refusal was, for the audit record's result: the status code
+ * alone does not say (a 401 asks for credentials or refuses them, a 403
+ * is about the address or the request's form). Only ok, denied and
+ * locked are access decisions. */
+enum refusal {
+	REF_ERROR = 0,     /* the door's fault: 5xx */
+	REF_INVALID,       /* the request itself could not be taken */
+	REF_DENIED,        /* who or where the client is, an interlock */
+	REF_CHALLENGE,     /* credentials asked for: nothing decided */
+	REF_LOCKED,        /* locked out after failed logins */
+};
+
+static const char *refusal_name[] = {
+	"error", "invalid", "denied", "challenge", "locked",
+};
+
 /* What one request was, for the answer and the audit record */
 struct req {
 	struct httpopen *ho;
@@ -49,9 +65,11 @@ struct req {
 	const char *action;
 	struct codes_out codes;
 	uint64_t now_ms;          /* monotonic, at the request's start */
+	enum refusal refusal;     /* when rep.scode is 300 or more */
 	bool audit;
 	bool authed;              /* credentials checked and right */
 	bool status;              /* a status request, nothing switched */
+	bool relayed;             /* the relay module decided, and audited */
 };
 
 
@@ -66,10 +84,12 @@ uint64_t httpopen_now_ms(void)
 }
 
 
-static void refuse(struct req *rq, uint16_t scode, const char *error)
+static void refuse(struct req *rq, uint16_t scode, enum refusal refusal,
+		   const char *error)
 {
 	rq->rep.scode = scode;
 	rq->rep.error = error;
+	rq->refusal = refusal;
 }
 
 
@@ -111,37 +131,39 @@ static bool pl_has_ctl(const struct pl *pl)
 static bool check_size(struct req *rq, const struct hreq *hr, bool body_ok)
 {
 	if (hr->path.l + hr->prm.l > TARGET_MAX) {
-		refuse(rq, 414, "request target too long");
+		refuse(rq, 414, REF_INVALID, "request target too long");
 		return false;
 	}
 
 	if (hr->nul) {
-		refuse(rq, 400, "NUL byte in a header");
+		refuse(rq, 400, REF_INVALID, "NUL byte in a header");
 		return false;
 	}
 
 	if (hr->nhdr > HDR_COUNT_MAX || hr->hdr_bytes > HDR_BYTES_MAX) {
-		refuse(rq, 431, "too many or too large headers");
+		refuse(rq, 431, REF_INVALID, "too many or too large headers");
 		return false;
 	}
 
 	if (body_ok && hr->chunked) {
-		refuse(rq, 411, "send the body with a Content-Length");
+		refuse(rq, 411, REF_INVALID,
+		       "send the body with a Content-Length");
 		return false;
 	}
 
 	if (body_ok && hr->clen == HREQ_CLEN_BAD) {
-		refuse(rq, 400, "bad Content-Length");
+		refuse(rq, 400, REF_INVALID, "bad Content-Length");
 		return false;
 	}
 
 	if (!body_ok && hr->body) {
-		refuse(rq, 413, "request body not accepted");
+		refuse(rq, 413, REF_INVALID, "request body not accepted");
 		return false;
 	}
 
 	if (pl_has_ctl(&hr->path) || pl_has_ctl(&hr->prm)) {
-		refuse(rq, 400, "NUL or control character in the request");
+		refuse(rq, 400, REF_INVALID,
+		       "NUL or control character in the request");
 		return false;
 	}
 
@@ -181,9 +203,10 @@ static bool authenticate(struct req *rq, const struct hreq *hr,
 	enum hauth_result res;
 	struct pl uri;
 
+	/* the request's form, not who sent it: no credential was read */
 	if ((quser || qpass) && ho->cfg.secure) {
-		refuse(rq, 403, "credentials in the query string are refused"
-		       " in secure mode");
+		refuse(rq, 403, REF_INVALID, "credentials in the query string"
+		       " are refused in secure mode");
 		return false;
 	}
 
@@ -220,17 +243,17 @@ static bool authenticate(struct req *rq, const struct hreq *hr,
 
 	case HAUTH_STALE:
 		rq->rep.stale = true;
-		refuse(rq, 401, "nonce expired");
+		refuse(rq, 401, REF_CHALLENGE, "nonce expired");
 		break;
 
 	case HAUTH_NONE:
-		refuse(rq, 401, "authentication required");
+		refuse(rq, 401, REF_CHALLENGE, "authentication required");
 		break;
 
 	case HAUTH_FAIL:
 	default:
 		count_failure(rq, peer);
-		refuse(rq, 401, "wrong credentials");
+		refuse(rq, 401, REF_DENIED, "wrong credentials");
 		break;
 	}
 
@@ -245,19 +268,19 @@ static void relay_error(struct req *rq, int err)
 	switch (err) {
 
 	case ENOENT:
-		refuse(rq, 404, "no such door");
+		refuse(rq, 404, REF_INVALID, "no such door");
 		break;
 
 	case ENOTSUP:
-		refuse(rq, 503, "relay module not loaded");
+		refuse(rq, 503, REF_ERROR, "relay module not loaded");
 		break;
 
 	case ENODEV:
-		refuse(rq, 503, "door relay unavailable");
+		refuse(rq, 503, REF_ERROR, "door relay unavailable");
 		break;
 
 	default:
-		refuse(rq, 500, "relay command failed");
+		refuse(rq, 500, REF_ERROR, "relay command failed");
 		break;
 	}
 }
@@ -269,26 +292,31 @@ static void door_open(struct req *rq, const char *cmd, uint32_t n)
 	int err;
 
 	if (!door_cmd_exists(cmd)) {
-		refuse(rq, 503, "relay module not loaded");
+		refuse(rq, 503, REF_ERROR, "relay module not loaded");
 		return;
 	}
 
 	out = mbuf_alloc(128);
 	if (!out) {
-		refuse(rq, 500, "out of memory");
+		refuse(rq, 500, REF_ERROR, "out of memory");
 		return;
 	}
 
 	err = door_cmd_run(out, "%s %u via=http who=%s", cmd, n, rq->who);
 	if (err == EBUSY) {
 		/* an interlock: 409 with the relay's own reason */
-		refuse(rq, 409, door_cmd_refusal(out, rq->refused,
-						 sizeof(rq->refused)) ?
+		refuse(rq, 409, REF_DENIED,
+		       door_cmd_refusal(out, rq->refused,
+					sizeof(rq->refused)) ?
 		       "refused" : rq->refused);
 	}
 	else if (err)
 		relay_error(rq, err);
 	mem_deref(out);
+
+	/* granted or refused by an interlock, the relay module decided and
+	 * wrote its own record of it */
+	rq->relayed = !err || err == EBUSY;
 	if (err)
 		return;
 
@@ -307,15 +335,15 @@ static void handle_open(struct req *rq, const struct query *q)
 	rq->action = "open";
 
 	if (!action || str_casecmp(action, "OpenDoor")) {
-		refuse(rq, 400, action ? "action must be OpenDoor" :
-		       "missing parameter action");
+		refuse(rq, 400, REF_INVALID, action ?
+		       "action must be OpenDoor" : "missing parameter action");
 		return;
 	}
 
 	err = query_index(q, "DoorNum", &n, &why);
 	if (err) {
-		refuse(rq, 400, err == ENOENT ? "missing parameter DoorNum" :
-		       why);
+		refuse(rq, 400, REF_INVALID, err == ENOENT ?
+		       "missing parameter DoorNum" : why);
 		return;
 	}
 
@@ -335,14 +363,14 @@ static void handle_ctrl(struct req *rq, const struct query *q)
 
 	err = query_index(q, "relay", &n, &why);
 	if (err) {
-		refuse(rq, 400, err == ENOENT ? "missing parameter relay" :
-		       why);
+		refuse(rq, 400, REF_INVALID, err == ENOENT ?
+		       "missing parameter relay" : why);
 		return;
 	}
 	(void)re_snprintf(rq->relay, sizeof(rq->relay), "%u", n);
 
 	if (!action) {
-		refuse(rq, 400, "missing parameter action");
+		refuse(rq, 400, REF_INVALID, "missing parameter action");
 		return;
 	}
 
@@ -359,7 +387,8 @@ static void handle_ctrl(struct req *rq, const struct query *q)
 		cmd = "relay_open";
 	}
 	else {
-		refuse(rq, 400, "action must be on, off or trigger");
+		refuse(rq, 400, REF_INVALID,
+		       "action must be on, off or trigger");
 		return;
 	}
 
@@ -384,11 +413,11 @@ static void handle_status(struct req *rq)
 
 	err = status_cache_get(rq->ho->status, &members, rq->now_ms);
 	if (err == ENOTSUP) {
-		refuse(rq, 503, "relay module not loaded");
+		refuse(rq, 503, REF_ERROR, "relay module not loaded");
 		rq->audit = true;
 	}
 	else if (err) {
-		refuse(rq, 500, "relay status unavailable");
+		refuse(rq, 500, REF_ERROR, "relay status unavailable");
 		rq->audit = true;
 	}
 	else {
@@ -420,8 +449,11 @@ static void handle_codes(struct req *rq, const struct hreq *hr,
 		codes_list(o, &rq->body);
 	}
 
+	/* the body, the code or its id could not be taken, or the relay
+	 * module failed: the credentials were right, nothing is denied */
 	rq->action = o->action;
-	refuse(rq, o->scode, o->error);
+	refuse(rq, o->scode, o->scode >= 500 ? REF_ERROR : REF_INVALID,
+	       o->error);
 }
 
 
@@ -462,40 +494,44 @@ static void handle(struct req *rq, const struct hreq *hr,
 	uint32_t remain;
 	const char *why = NULL;
 
+	/* the endpoint names every refusal's action (a path looked up: the
+	 * client learns nothing from it) */
+	ep = endpoint_find(&hr->path);
+	if (ep != EP_NONE)
+		rq->action = ep == EP_STATUS ? "status" : ep == EP_CTRL ?
+			"ctrl" : ep == EP_CODES || ep == EP_CODE ? "codes" :
+			"open";
+
 	if (!netlist_isempty(ho->allow) && !netlist_match(ho->allow, peer)) {
-		refuse(rq, 403, "address not allowed");
+		refuse(rq, 403, REF_DENIED, "address not allowed");
 		return;
 	}
 
 	if (lockout_locked(ho->lockout, peer, rq->now_ms, &remain)) {
-		refuse(rq, 429, "locked out after failed logins");
+		refuse(rq, 429, REF_LOCKED, "locked out after failed logins");
 		rq->rep.retry_after = (remain + 999) / 1000;
 		return;
 	}
 
-	ep = endpoint_find(&hr->path);
 	if (!check_size(rq, hr, ep == EP_CODES &&
 			!pl_strcmp(&hr->met, "POST")))
 		return;
 
 	if (ep == EP_NONE) {
-		refuse(rq, 404, "no such endpoint");
+		refuse(rq, 404, REF_INVALID, "no such endpoint");
 		return;
 	}
 
-	rq->action = ep == EP_STATUS ? "status" : ep == EP_CTRL ? "ctrl" :
-		ep == EP_CODES || ep == EP_CODE ? "codes" : "open";
-
 	if (!method_ok(ep, &hr->met)) {
 		rq->rep.allow = methods(ep);
-		refuse(rq, 405, ep == EP_CODES ? "only GET and POST are"
-		       " allowed" : ep == EP_CODE ? "only DELETE is allowed" :
-		       "only GET is allowed");
+		refuse(rq, 405, REF_INVALID, ep == EP_CODES ? "only GET and"
+		       " POST are allowed" : ep == EP_CODE ?
+		       "only DELETE is allowed" : "only GET is allowed");
 		return;
 	}
 
 	if (query_parse(&q, &hr->prm, &why)) {
-		refuse(rq, 400, why);
+		refuse(rq, 400, REF_INVALID, why);
 		return;
 	}
 
@@ -530,23 +566,16 @@ static void handle(struct req *rq, const struct hreq *hr,
 }
 
 
-static const char *audit_result(uint16_t scode)
+static const char *audit_result(const struct req *rq)
 {
-	if (scode < 300)
-		return "ok";
-	if (scode == 429)
-		return "locked";
-	if (scode >= 500)
-		return "error";
-
-	return "denied";
+	return rq->rep.scode < 300 ? "ok" : refusal_name[rq->refusal];
 }
 
 
 static void audit(const struct req *rq)
 {
 	struct audit_rec rec;
-	char detail[96], key[160];
+	char detail[96], key[192];
 
 	if (rq->rep.error)
 		(void)re_snprintf(detail, sizeof(detail), "%u %s",
@@ -563,8 +592,9 @@ static void audit(const struct req *rq)
 	rec.relay  = rq->relay;
 	rec.source = "http";
 	rec.who    = rq->who;
-	rec.result = audit_result(rq->rep.scode);
+	rec.result = audit_result(rq);
 	rec.detail = detail;
+	rec.decided_by = rq->relayed ? "relay" : NULL;
 
 	if (rq->rep.scode < 300) {
 		(void)audit_write(&rec);
@@ -572,8 +602,10 @@ static void audit(const struct req *rq)
 	}
 
 	/* a refusal: the first of its kind from an address is written, a
-	 * flood of them is summarised */
-	(void)re_snprintf(key, sizeof(key), "%s %s", rq->addr, detail);
+	 * flood of them is summarised (per action, so a summary's action
+	 * is each one's) */
+	(void)re_snprintf(key, sizeof(key), "%s %s %s", rq->addr,
+			  rq->action, detail);
 	(void)audit_refusal(rq->ho->alim, key, &rec);
 }
 
@@ -589,8 +621,7 @@ void request_handler(struct hconn *conn, const struct hreq *hr,
 	rq.conn = conn;
 	rq.action = "request";
 	rq.audit = true;
-	rq.rep.scode = 500;
-	rq.rep.error = "internal error";
+	refuse(&rq, 500, REF_ERROR, "internal error");
 	rq.now_ms = httpopen_now_ms();
 	rq.rep.now = rq.now_ms / 1000;
 
@@ -648,7 +679,7 @@ void request_refused(const struct sa *peer, bool answered, void *arg)
 	rq.action = "request";
 	hconn_addr_print(rq.addr, sizeof(rq.addr), peer);
 	set_who(&rq, NULL);
-	refuse(&rq, 403, answered ? "address not allowed" :
+	refuse(&rq, 403, REF_DENIED, answered ? "address not allowed" :
 	       "address not allowed (closed unanswered)");
 
 	debug("httpopen: %s refused: %s\n", rq.addr, rq.rep.error);

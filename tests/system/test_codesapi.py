@@ -157,7 +157,7 @@ def test_delete(door):
     recs = [(r["result"], r["detail"])
             for r in httpopen_audit(door, "code_del")]
     assert ("ok", f"200 id {code_id}") in recs
-    assert ("denied", "404 no such code") in recs
+    assert ("invalid", "404 no such code") in recs
 
 
 def test_curl_digest_add_and_delete(door):
@@ -235,6 +235,10 @@ def test_refusals_change_nothing(door):
 
     assert listed(door) == before
     secret_nowhere(door, "112233")
+    # asked for credentials: nothing decided; wrong ones: denied
+    recs = [(r["result"], r["detail"]) for r in httpopen_audit(door, "codes")]
+    assert ("challenge", "401 authentication required") in recs
+    assert ("denied", "401 wrong credentials") in recs
 
 
 def test_lockout_covers_codes(door):
@@ -247,6 +251,10 @@ def test_lockout_covers_codes(door):
     status, doc, hd = request(door.port, CODES, method="POST", body=body,
                               headers=hdrs(), source="127.0.0.3")
     assert status == 429 and int(hd["Retry-After"]) >= 1
+    # written just after the answer
+    wait_for(lambda: [r["who"] for r in httpopen_audit(door, "codes")
+                      if r["result"] == "locked"] == ["-@127.0.0.3"], 2,
+             what="the lock-out's record")
     wait_for(lambda: request(door.port, CODES, headers=basic(),
                              source="127.0.0.3")[0] == 200, 5,
              what="lock-out over")
@@ -310,6 +318,17 @@ def test_bad_bodies(door):
     assert time.monotonic() - t0 < 4.5
     assert listed(door) == before
     secret_nowhere(door, "778899")
+    # the request could not be taken: invalid, never denied, whichever
+    # step refused it
+    recs = [(r["action"], r["result"], r["detail"])
+            for r in httpopen_audit(door, "code_add") +
+            httpopen_audit(door, "codes")]
+    for action, detail in (
+            ("code_add", "415 Content-Type must be application/json"),
+            ("code_add", "400 unknown member 'door'"),
+            ("code_add", "413 body over 1024 bytes"),
+            ("codes", "411 send the body with a Content-Length")):
+        assert (action, "invalid", detail) in recs, detail
 
 
 def post_by_hand(b, body, send_body, extra=b""):
@@ -378,6 +397,15 @@ def test_methods_and_other_paths(door):
         assert status == 413, (target, method)
         assert doc["error"] == "request body not accepted"
         assert door.watch1.opens() == before
+    recs = [(r["action"], r["result"], r["detail"])
+            for r in httpopen_audit(door, "codes")]
+    for detail in ("405 only GET and POST are allowed",
+                   "405 only DELETE is allowed",
+                   "413 request body not accepted"):
+        assert ("codes", "invalid", detail) in recs, detail
+    # /api/codes/ names no code: no endpoint at all
+    assert ("invalid", "404 no such endpoint") in [
+        (r["result"], r["detail"]) for r in httpopen_audit(door, "request")]
 
 
 # ---- without the relay module ----

@@ -507,6 +507,47 @@ def test_lockout(door):
     assert status == 200
 
 
+def test_audit_says_what_each_request_was(tmp_path):
+    """ok: the relay module decided and says so (decided_by); challenge:
+    credentials asked for, as for Digest's first request; invalid: the
+    request could not be taken; denied: wrong credentials, an address
+    outside the allowlist"""
+    d = str(tmp_path)
+    b, port = launch(d, ("relay", "httpopen"), lambda port: door_config(
+        d, port, httpopen_user=USER, httpopen_pass=PASS,
+        httpopen_allow="127.0.0.1"))
+    try:
+        assert curl(f"http://127.0.0.1:{port}{OPEN1}", "--digest", "-u",
+                    f"{USER}:{PASS}")[0] == 200
+        assert request(port, "/no/such/path")[0] == 404
+        assert request(port, OPEN1, headers=basic(password="guess"))[0] \
+            == 401
+        assert request(port, "/fcgi/OpenDoor?action=Close&DoorNum=1",
+                       headers=basic())[0] == 400
+        assert request(port, "/fcgi/OpenDoor?action=OpenDoor&DoorNum=9",
+                       headers=basic())[0] == 404
+        assert request(port, "/api/relay/ctrl?relay=2&action=on",
+                       headers=basic())[0] == 200
+        assert request(port, OPEN1, source="127.0.0.2")[0] == 403
+    finally:
+        assert b.stop() == 0
+    recs = [(r["action"], r["result"], r["detail"], r.get("decided_by"))
+            for r in read_audit(d) if r["module"] == "httpopen"]
+    assert recs == [
+        ("open", "challenge", "401 authentication required", None),
+        ("open", "ok", "200", "relay"),
+        ("request", "invalid", "404 no such endpoint", None),
+        ("open", "denied", "401 wrong credentials", None),
+        ("open", "invalid", "400 action must be OpenDoor", None),
+        ("open", "invalid", "404 no such door", None),
+        ("on", "ok", "200", "relay"),
+        ("request", "denied", "403 address not allowed", None)]
+    # the relay's own records of the two it decided
+    assert [(r["action"], r["relay"], r["result"]) for r in read_audit(d)
+            if r["module"] == "relay"] == [("open", "1", "ok"),
+                                           ("on", "2", "ok")]
+
+
 def test_audit_and_logs(door):
     """Run last on this door: every open and refusal is in the audit log;
     no password or Authorization value reached any log."""
@@ -602,6 +643,15 @@ def test_secure_refuses_basic_and_query(secure_door):
                b" HTTP/1.1\r\nHost: x\r\n\r\n") is None
     time.sleep(0.05)
     assert b.watch1.opens() == before
+
+    # the request's form was refused, no credential was read: invalid;
+    # Basic where only Digest is offered is asked for Digest
+    recs = {(r["action"], r["result"], r["detail"])
+            for r in read_audit(b.d) if r["module"] == "httpopen"}
+    assert ("open", "invalid", "403 credentials in the query string are"
+            " refused in secure mode") in recs
+    assert ("open", "challenge", "401 authentication required") in recs
+    assert not [r for r in recs if r[1] == "denied"]
 
 
 # ---- without the relay module, without credentials, bad config ----

@@ -239,19 +239,29 @@ def test_http_answers_409_while_the_other_relay_is_on(tmp_path, procs):
     auth = ["--digest", "-u", f"{USER}:{PASS}"]
 
     b.ok("relay_on", "1")
-    status, doc = curl(f"{base}/fcgi/OpenDoor?action=OpenDoor&DoorNum=2",
-                       *auth)
-    assert status == 409
-    assert doc == {"success": False, "error": "interlock: relay 1 on"}
+    for _ in range(2):
+        status, doc = curl(
+            f"{base}/fcgi/OpenDoor?action=OpenDoor&DoorNum=2", *auth)
+        assert status == 409
+        assert doc == {"success": False, "error": "interlock: relay 1 on"}
     status, doc = curl(f"{base}/api/relay/ctrl?relay=2&action=on", *auth)
     assert status == 409 and doc["error"] == "interlock: relay 1 on"
     assert level(d, "r2") == "0"
 
     # digest's challenges aside; the same refusal again is summarised
+    # (per action); the relay module decided each, and recorded it
+    wait_for(lambda: [r for r in audit(d) if r["module"] == "httpopen" and
+                      r["action"] == "on"], 2, what="the last record")
     recs = [r for r in audit(d) if r["module"] == "httpopen" and
-            not r["detail"].startswith("401")]
-    assert [(r["result"], r["detail"]) for r in recs] == [
-        ("denied", "409 interlock: relay 1 on")]
+            r["result"] != "challenge"]
+    assert [(r["action"], r["result"], r["detail"], r["decided_by"])
+            for r in recs] == [
+        ("open", "denied", "409 interlock: relay 1 on", "relay"),
+        ("on", "denied", "409 interlock: relay 1 on", "relay")]
+    assert [(r["action"], r["detail"]) for r in audit(d)
+            if r["module"] == "relay" and r["source"] == "http"] == [
+        ("open", "interlock: relay 1 on")] * 2 + [
+        ("on", "interlock: relay 1 on")]
 
     # switching off is never refused; door 1 standing open refuses too
     status, _ = curl(f"{base}/api/relay/ctrl?relay=1&action=off", *auth)
@@ -267,6 +277,14 @@ def test_http_answers_409_while_the_other_relay_is_on(tmp_path, procs):
                        *auth)
     assert status == 200 and doc == {"success": True, "door": 2}
     assert level(d, "r2") == "1"
+
+    def granted():
+        return [(r["action"], r["relay"], r["detail"], r["decided_by"])
+                for r in audit(d) if r["module"] == "httpopen" and
+                r["result"] == "ok"]
+    wait_for(lambda: len(granted()) == 2, 2, what="the last record")
+    assert granted() == [("close", "1", "200", "relay"),
+                         ("open", "2", "200", "relay")]
 
 
 # ---- config ----
