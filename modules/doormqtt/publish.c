@@ -231,60 +231,71 @@ static void door_follow(const struct pl *module, const struct pl *event,
 }
 
 
-/* httpopen's records the access event leaves out: a request the relay
- * module decided (granted, or 409 from an interlock: the relay's own
- * record fires) and digest's challenges (a 401 asking for credentials is
- * no decision; wrong credentials are) */
-static bool http_relayed(const char *result, const char *detail)
+/* A relay record fires for its own decisions: a right DTMF code names
+ * its relay, and each relay's open record follows (granted, or denied by
+ * an interlock), one event per decision, so the code's record stays; a
+ * visitor code added, removed, expired or not saved is no access decision
+ * (one refused outside its hours is: code_refused) */
+static bool relay_fires(const char *action, const char *relay)
 {
-	static const char *skip[] = {
-		"409 ", "401 authentication required", "401 nonce expired",
+	if (!str_cmp(action, "code") && relay[0])
+		return false;
+
+	return strncmp(action, "code_", 5) || !str_cmp(action, "code_refused");
+}
+
+
+/* An httpopen record fires unless the relay module decided and recorded
+ * it (decided_by); managing visitor codes fires only when the client was
+ * denied or locked out, never for a code added, listed or removed */
+static bool http_fires(const char *action, const char *result,
+		       const char *decided_by)
+{
+	static const char *codes[] = {
+		"codes", "code_add", "code_list", "code_del",
 	};
 	size_t i;
 
-	if (!str_cmp(result, "ok"))
-		return true;
+	if (decided_by[0])
+		return false;
 
-	for (i = 0; i < ARRAY_SIZE(skip); i++) {
-		if (!strncmp(detail, skip[i], str_len(skip[i])))
-			return true;
+	for (i = 0; i < ARRAY_SIZE(codes); i++) {
+		if (!str_cmp(action, codes[i]))
+			return str_cmp(result, "ok");
 	}
 
-	return false;
+	return true;
 }
 
 
 /* An access decision (an audit record of relay or httpopen) fires the
- * access event entity: granted or denied, with its source */
+ * access event entity: granted (ok) or denied (denied, locked), with its
+ * source; error, and httpopen's challenge and invalid, decide nothing */
 static void access_follow(const struct pl *module, const struct pl *event,
 			  const struct pl *fields)
 {
-	char action[16] = "", result[16], source[32], relay[8] = "";
+	char action[16], result[16], source[32], relay[8], decided_by[16];
 	char detail[VAL_MAX];
 	char json[VAL_MAX + 128];
 	const char *type;
+	bool fires;
 
-	if (pl_strcmp(event, "audit") ||
-	    (pl_strcmp(module, "relay") && pl_strcmp(module, "httpopen")))
+	if (pl_strcmp(event, "audit"))
 		return;
 
-	/* a right DTMF code names its relay: each relay's own open record
-	 * follows (granted, or denied by an interlock), one event per
-	 * decision; wrong codes, lock-outs and callers refused stay */
-	if (!door_bus_field(fields, "action", action, sizeof(action)) &&
-	    !str_cmp(action, "code") &&
-	    !door_bus_field(fields, "relay", relay, sizeof(relay)) &&
-	    relay[0])
-		return;
-
-	/* a visitor code added, removed, expired or not saved is no access
-	 * decision (one refused outside its hours is: code_refused) */
-	if (!strncmp(action, "code_", 5) && str_cmp(action, "code_refused"))
-		return;
-
+	(void)door_bus_field(fields, "action", action, sizeof(action));
 	(void)door_bus_field(fields, "result", result, sizeof(result));
-	(void)door_bus_field(fields, "detail", detail, sizeof(detail));
-	if (!pl_strcmp(module, "httpopen") && http_relayed(result, detail))
+	(void)door_bus_field(fields, "relay", relay, sizeof(relay));
+	(void)door_bus_field(fields, "decided_by", decided_by,
+			     sizeof(decided_by));
+
+	if (!pl_strcmp(module, "relay"))
+		fires = relay_fires(action, relay);
+	else if (!pl_strcmp(module, "httpopen"))
+		fires = http_fires(action, result, decided_by);
+	else
+		fires = false;
+	if (!fires)
 		return;
 
 	if (!str_cmp(result, "ok"))
@@ -297,7 +308,7 @@ static void access_follow(const struct pl *module, const struct pl *event,
 	/* the detail says why (an interlock's "interlock: door 1 open");
 	 * audit details never hold a code or a password */
 	(void)door_bus_field(fields, "source", source, sizeof(source));
-	(void)door_bus_field(fields, "relay", relay, sizeof(relay));
+	(void)door_bus_field(fields, "detail", detail, sizeof(detail));
 	re_snprintf(json, sizeof(json), "{\"event_type\":\"%s\",\"source\":"
 		    "\"%H\",\"relay\":\"%H\",\"detail\":\"%H\"}", type,
 		    door_json_escape, source, door_json_escape, relay,

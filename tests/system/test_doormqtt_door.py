@@ -13,7 +13,7 @@ from mqttbroker import Sub
 from sipp_scenarios import uac_call
 from test_doormqtt import broker, station  # noqa: F401 (a fixture)
 from test_dryio import set_level as write
-from test_httpopen import curl
+from test_httpopen import basic, curl, raw, request
 
 BASE = "baresip-door/door1"
 HA = "homeassistant/binary_sensor/door1"
@@ -240,27 +240,32 @@ def test_dtmf_code_refused_by_interlock_is_one_denied_access(tmp_path,
     b.stop()
 
 
+HTTP_USER, HTTP_PASS = "admin", "mqtt-Door1"
+
+
+def http_station(tmp_path, broker, procs, **config):
+    """a station with httpopen (HTTP_USER, HTTP_PASS) and a subscriber on
+    <base>/access: (baresip, its HTTP port, the subscriber)"""
+    cfg = {"httpopen_listen": f"127.0.0.1:{free_port()}",
+           "httpopen_user": HTTP_USER, "httpopen_pass": HTTP_PASS}
+    cfg.update(config)
+    b = station(tmp_path, broker, config=cfg,
+                modules=("relay", "dryio", "doormqtt", "httpopen"))
+    procs.append(b)
+    sub = Sub(broker, f"{BASE}/access")
+    procs.append(sub)
+    return b, int(cfg["httpopen_listen"].rsplit(":", 1)[1]), sub
+
+
 def test_http_open_is_one_access_event(tmp_path, broker, procs):
     """an OpenDoor request fires the access entity once: denied with the
     interlock's reason (409) while relay 1 is on, granted once it is off;
     digest's 401 challenges fire nothing"""
-    d = tmp_path / "door1"
-    d.mkdir(exist_ok=True)
-    user, password = "admin", "mqtt-Door1"
-
-    def config(port):
-        return {"httpopen_listen": f"127.0.0.1:{port}",
-                "httpopen_user": user, "httpopen_pass": password,
-                "relay_interlock": "1,2", "relay1_mode": "bistable",
-                "relay2_type": "door"}
-    b = station(tmp_path, broker, config=config(free_port()),
-                modules=("relay", "dryio", "doormqtt", "httpopen"))
-    procs.append(b)
-    port = int(b.config["httpopen_listen"].rsplit(":", 1)[1])
-    sub = Sub(broker, f"{BASE}/access")
-    procs.append(sub)
+    b, port, sub = http_station(tmp_path, broker, procs,
+                                relay_interlock="1,2",
+                                relay1_mode="bistable", relay2_type="door")
     url = f"http://127.0.0.1:{port}/fcgi/OpenDoor?action=OpenDoor&DoorNum=2"
-    auth = ["--digest", "-u", f"{user}:{password}"]
+    auth = ["--digest", "-u", f"{HTTP_USER}:{HTTP_PASS}"]
 
     b.ok("relay_on", "1")
     assert curl(url, *auth)[0] == 409
@@ -276,4 +281,52 @@ def test_http_open_is_one_access_event(tmp_path, broker, procs):
            for a in got if a["source"] == "http"]
     assert got == [("denied", "2", "http", "interlock: relay 1 on"),
                    ("granted", "2", "http", "")]
+    b.stop()
+
+
+def test_http_access_events_follow_decisions_only(tmp_path, broker, procs):
+    """With commands and httpopen: a refused /api/codes request (a 415, a
+    duplicate code's 400, a chunked body's 411, a bad Content-Length) and
+    a 401 asking for credentials fire no access event; a wrong password
+    on /api/codes fires one denied (however long the user name it gives),
+    and an OpenDoor granted one granted, from the relay's record"""
+    user, password = HTTP_USER, HTTP_PASS
+    b, port, sub = http_station(tmp_path, broker, procs,
+                                doormqtt_commands="yes",
+                                relay_codes_file=str(tmp_path / "codes"))
+    auth = basic(user, password)
+    codes = "/api/codes"
+    js = {"Content-Type": "application/json"}
+
+    def post(body, headers):
+        return request(port, codes, method="POST", body=body,
+                       headers=headers)[0]
+
+    code = json.dumps({"relay": 1, "code": "864209"})
+    assert post(code, dict(auth, **{"Content-Type": "text/plain"})) == 415
+    assert post(code, dict(auth, **js)) == 201
+    assert post(code, dict(auth, **js)) == 400            # a duplicate
+    head = (b"POST /api/codes HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+            auth["Authorization"].encode() +
+            b"\r\nContent-Type: application/json\r\n")
+    assert raw(port, head + b"Transfer-Encoding: chunked\r\n\r\n"
+               b"5\r\n{...}\r\n0\r\n\r\n") == 411
+    assert raw(port, head + b"Content-Length: 1x\r\n\r\n") == 400
+    assert request(port, codes, method="PUT", headers=auth)[0] == 405
+    assert request(port, codes)[0] == 401                 # a challenge
+    assert request(port, codes, headers=basic(user, "guess"))[0] == 401
+    # a user name that fills the bus event's 255 characters (from another
+    # address: a second refusal alike from one is summarised later)
+    assert request(port, codes, headers=basic("+" * 63, "guess"),
+                   source="127.0.0.2")[0] == 401
+    url = f"http://127.0.0.1:{port}/fcgi/OpenDoor?action=OpenDoor&DoorNum=1"
+    assert curl(url, "--digest", "-u", f"{user}:{password}")[0] == 200
+    sub.wait(payload="granted")
+
+    got = [json.loads(m[2]) for m in sub.all()]
+    got = [(a["event_type"], a["relay"], a["source"], a["detail"])
+           for a in got]
+    assert got == [("denied", "", "http", "401 wrong credentials"),
+                   ("denied", "", "http", "401 wrong credentials"),
+                   ("granted", "1", "http", "")]
     b.stop()
