@@ -103,6 +103,27 @@ static const char *bus_event(const char *action, const char *result)
 }
 
 
+/* The names of a code's relays, "Front,Garage", as a config code's events
+ * carry its relay's name (webrelay's $name) */
+static int names_print(struct re_printf *pf, const uint32_t *relays)
+{
+	const char *sep = "";
+	struct le *le;
+	int err = 0;
+
+	LIST_FOREACH(co.relays, le) {
+		const struct relay *r = le->data;
+
+		if (!(*relays & (1u << r->id)))
+			continue;
+		err |= re_hprintf(pf, "%s%s", sep, r->name);
+		sep = ",";
+	}
+
+	return err;
+}
+
+
 static void code_audit(const struct vcode *vc, const char *action,
 		       const char *source, const char *who,
 		       const char *result, const char *why)
@@ -111,9 +132,11 @@ static void code_audit(const struct vcode *vc, const char *action,
 		.module = "relay", .action = action, .source = source,
 		.who = who, .result = result,
 	};
-	char relays[64], detail[160], id[12];
+	char relays[64], names[160], detail[160], id[12];
 
 	(void)re_snprintf(relays, sizeof(relays), "%H", vcode_relays_print,
+			  &vc->relays);
+	(void)re_snprintf(names, sizeof(names), "%H", names_print,
 			  &vc->relays);
 	(void)re_snprintf(detail, sizeof(detail), "visitor code %u (%s)%s%s",
 			  vc->id, vc->name[0] ? vc->name : "no name",
@@ -126,7 +149,7 @@ static void code_audit(const struct vcode *vc, const char *action,
 	door_bus_emit("relay", bus_event(action, result), "code_id", id,
 		      "code_name", vc->name,
 		      "relay", relays, "source", source, "peer", who,
-		      "result", result, NULL);
+		      "result", result, "name", names, NULL);
 }
 
 

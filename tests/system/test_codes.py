@@ -106,6 +106,9 @@ def test_code_works_once_then_is_gone(tmp_path, procs):
         (e, f.get("code_id"), f.get("code_name")) for e, f in evs]
     assert [e for e, _ in evs if e.startswith("code")] == [
         "code_added", "code_ok", "code_removed", "code_bad"]
+    # the relays' names, as a config code's events carry its relay's
+    assert [f.get("name") for e, f in evs if e == "code_ok"] == [
+        "Front,Garage"]
     assert "4711" not in json.dumps(evs)
 
 
