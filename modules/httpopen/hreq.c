@@ -108,29 +108,41 @@ static bool name_is(const struct pl *name, const char *s, size_t len)
 #define NAME_IS(name, s) name_is(name, s, sizeof(s) - 1)
 
 
-/* "close" and "keep-alive" among Connection's comma-separated options */
-static void connection_options(struct hreq *r, const struct pl *val)
+/*
+ * Whether a comma-separated field value (RFC 9110, 5.6.1) has the member
+ * s, any case. Members are cut as libre cuts them, the parser this one
+ * is checked against: at commas outside double quotes, white space
+ * around each taken off, empty members allowed (", 100-continue").
+ */
+static bool list_has(const struct pl *val, const char *s, size_t len)
 {
-	struct pl rest = *val, opt;
+	const char *p = val->p, *end = val->p + val->l;
 
-	while (rest.l) {
-		const char *comma = pl_strchr(&rest, ',');
+	for (;;) {
+		struct pl member;
+		bool quote = false;
 
-		opt.p = rest.p;
-		opt.l = comma ? (size_t)(comma - rest.p) : rest.l;
-		pl_advance(&rest, comma ? opt.l + 1 : opt.l);
+		while (p < end && is_ws(*p))
+			++p;
+		member.p = p;
+		while (p < end && (*p != ',' || quote)) {
+			if (*p == '"')
+				quote = !quote;
+			++p;
+		}
+		member.l = (size_t)(p - member.p);
+		while (member.l && is_ws(member.p[member.l - 1]))
+			--member.l;
 
-		while (opt.l && is_ws(opt.p[0]))
-			pl_advance(&opt, 1);
-		while (opt.l && is_ws(opt.p[opt.l - 1]))
-			--opt.l;
-
-		if (NAME_IS(&opt, "close"))
-			r->conn_close = true;
-		else if (NAME_IS(&opt, "keep-alive"))
-			r->conn_keep = true;
+		if (name_is(&member, s, len))
+			return true;
+		if (p == end)
+			return false;
+		++p;                        /* the comma */
 	}
 }
+
+#define LIST_HAS(val, s) list_has(val, s, sizeof(s) - 1)
 
 
 static bool all_zero(const struct pl *val)
@@ -200,7 +212,10 @@ static int header_line(struct hreq *r, const struct pl *line, bool *clen)
 			r->auth = val;
 	}
 	else if (NAME_IS(&name, "Connection")) {
-		connection_options(r, &val);
+		if (LIST_HAS(&val, "close"))
+			r->conn_close = true;
+		if (LIST_HAS(&val, "keep-alive"))
+			r->conn_keep = true;
 	}
 	else if (NAME_IS(&name, "Content-Length")) {
 		if (!all_zero(&val))
@@ -217,7 +232,7 @@ static int header_line(struct hreq *r, const struct pl *line, bool *clen)
 			r->ctype = val;
 	}
 	else if (NAME_IS(&name, "Expect")) {
-		if (NAME_IS(&val, "100-continue"))
+		if (LIST_HAS(&val, "100-continue"))
 			r->expect_continue = true;
 	}
 

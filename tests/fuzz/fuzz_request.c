@@ -10,12 +10,34 @@
  * the same method, target, version, Authorization value and end of head,
  * and a body libre sees, hreq sees; so are Content-Type, Expect:
  * 100-continue and a Content-Length hreq takes as a number. (Headers are compared by name: libre
- * finds them by a hash of the name.)
+ * finds them by a hash of the name.) Expect is a comma-separated list in
+ * both, cut at commas outside quotes; where libre carries a quote over
+ * from the header before (quote_carried) the two differ on purpose.
  */
 #include "fuzz.h"
 #include "../../modules/httpopen/httpopen.h"
 
 static struct hauth *ha;
+
+
+/* libre's one known slip: a double quote left open in one header's value
+ * is still open at the next header's first byte, so a value that begins
+ * with a comma is not cut there (",100-continue" stays one member). That
+ * member, beginning with a comma, is its mark; no other can have it. */
+static bool quote_carried(const struct http_msg *msg, const char *name)
+{
+	struct le *le;
+
+	LIST_FOREACH(&msg->hdrl, le) {
+		const struct http_hdr *hdr = le->data;
+
+		if (!pl_strcasecmp(&hdr->name, name) && hdr->val.l &&
+		    hdr->val.p[0] == ',')
+			return true;
+	}
+
+	return false;
+}
 
 
 static void reference(const struct hreq *r, size_t used, struct mbuf *mb)
@@ -56,8 +78,10 @@ static void reference(const struct hreq *r, size_t used, struct mbuf *mb)
 	FUZZ_CHECK(hdr ? r->ctype.p && !pl_cmp(&r->ctype, &hdr->val) :
 		   !r->ctype.p);
 
-	FUZZ_CHECK(r->expect_continue ==
-		   http_msg_xhdr_has_value(msg, "Expect", "100-continue"));
+	if (!quote_carried(msg, "Expect"))
+		FUZZ_CHECK(r->expect_continue ==
+			   http_msg_xhdr_has_value(msg, "Expect",
+						   "100-continue"));
 
 	mem_deref(msg);
 }

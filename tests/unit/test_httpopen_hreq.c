@@ -177,10 +177,24 @@ static void test_hreq_body_fields(void **state)
 				  "\r\n\r\n", NULL));
 	assert_true(r.clen == HREQ_CLEN_BAD);
 
-	/* Expect: only 100-continue itself */
+	/* Expect is a list (RFC 9110): 100-continue as one of its
+	 * members, empty ones allowed; not inside quotes, not a prefix */
 	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nExpect: 100-"
 				  "continue, x\r\n\r\n", NULL));
+	assert_true(r.expect_continue);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nExpect:, 100-"
+				  "continue\r\n\r\n", NULL));
+	assert_true(r.expect_continue);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nExpect: \"a,"
+				  "100-continue\"\r\n\r\n", NULL));
 	assert_false(r.expect_continue);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nExpect: 100-"
+				  "continued\r\n\r\n", NULL));
+	assert_false(r.expect_continue);
+	assert_int_equal(0, parse(&r, "POST / HTTP/1.1\r\nConnection: "
+				  "\"x,close\", keep-alive\r\n\r\n", NULL));
+	assert_false(r.conn_close);
+	assert_true(r.conn_keep);
 }
 
 
@@ -282,6 +296,15 @@ static void test_hreq_agrees(void **state)
 			  "content-type: text/plain\r\n"
 			  "EXPECT: 100-CONTINUE\r\n"
 			  "Content-Type: application/json\r\n\r\n");
+	/* lists: the fuzz target found ", 100-continue" read apart */
+	agrees_with_libre("POST /api/codes HTTP/1.1\r\n"
+			  "Expect:, 100-continue\r\n"
+			  "Content-Length: 2\r\n\r\n{}");
+	agrees_with_libre("POST /api/codes HTTP/1.1\r\n"
+			  "Expect: \"x,100-continue\" ,\r\n"
+			  "Connection: keep-alive,,\"close,\"\r\n\r\n");
+	agrees_with_libre("GET / HTTP/1.1\r\n"
+			  "Connection: x , close\t,\r\n\r\n");
 }
 
 
