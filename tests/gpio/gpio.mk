@@ -12,14 +12,21 @@
 #          ships gpio-sim), modules built inside the root into
 #          build-trixie (chroot, or packaging/roots.sh for its own root)
 #
-#   make test-gpio PYTEST_ARGS='-k hold'    one test, both userlands
+#   systemd  deb12's root and kernel with systemd as PID 1 on a writable
+#          overlay: the Debian package of $(BUILD) installed with dpkg -i,
+#          its service killed with kill -9 (tests/gpio/service_systemd.py)
+#
+#   make test-gpio PYTEST_ARGS='-k hold'    one test, every userland
 #   make test-gpio GPIO_USERLANDS=deb13     one userland
 
 GPIO_DIR       ?= $(BUILD)/gpio
-GPIO_USERLANDS ?= deb12 deb13
+GPIO_USERLANDS ?= deb12 deb13 systemd
+# seconds the systemd VM may run (boot, dpkg -i, the test, power off)
+GPIO_SYSTEMD_TIMEOUT ?= 150
 # on the host only: the VM, its /init, the kernel's modules, apt's keys,
 # what building gpio-sim for Debian 12's kernel needs besides gcc and make
-GPIO_HOST_DEPS := qemu-system-x86 busybox-static xz-utils \
+# (and systemd, PID 1 of the systemd VM)
+GPIO_HOST_DEPS := qemu-system-x86 busybox-static xz-utils systemd \
 		  debian-archive-keyring libelf1
 # in every userland under test: gpioinfo/gpioset check what baresip does
 DEPS += gpiod
@@ -46,6 +53,8 @@ TRIXIE_ROOT ?= $(ROOTS)/trixie
 endif
 # the userlands that boot: deb13 only with a root
 GPIO_VMS = $(filter-out $(if $(TRIXIE_ROOT),,deb13),$(GPIO_USERLANDS))
+# the kernel and initramfs of each: the systemd VM boots deb12's
+gpio_kernel = $(patsubst systemd,deb12,$(1))
 gpio_roots_root = $(and $(ROOTS_SH),$(filter $(ROOTS)/trixie,$(TRIXIE_ROOT)))
 # a command inside the Debian 13 root, in this tree
 gpio_in_trixie = $(if $(gpio_roots_root),\
@@ -62,8 +71,23 @@ gpio-build-deb13:
 	$(call gpio_in_trixie,make --no-print-directory BUILD=build-trixie \
 		deps all)
 
+# the package, built again only when a file it is made of is newer
+gpio-build-systemd: gpio-build-deb12
+	@deb=$(DEB_FILE); [ -f "$$deb" ] && [ -z "$$(find $(DEB_TREE) \
+		-type f -newer "$$deb" | head -1)" ] && exit 0; \
+	echo "gpio: systemd: make deb (log: $(GPIO_DIR)/deb.log)"; \
+	mkdir -p $(GPIO_DIR); \
+	$(MAKE) --no-print-directory deb DEB_BUILD_OPTIONS=nocheck \
+		> $(GPIO_DIR)/deb.log 2>&1 || { tail -30 $(GPIO_DIR)/deb.log; \
+		exit 1; }
+
 gpio-run-deb12:
 	@GPIO_DIR=$(GPIO_DIR) sh tests/gpio/vm.sh deb12 / $(BUILD)
+
+gpio-run-systemd:
+	@GPIO_DIR=$(GPIO_DIR) GPIO_INIT=systemd GPIO_DEB=$(DEB_FILE) \
+		GPIO_TIMEOUT=$(GPIO_SYSTEMD_TIMEOUT) \
+		sh tests/gpio/vm.sh systemd / $(BUILD) deb12
 
 gpio-run-deb13:
 	@$(if $(TRIXIE_ROOT),GPIO_DIR=$(GPIO_DIR) sh tests/gpio/vm.sh deb13 \
@@ -75,11 +99,12 @@ gpio-run-deb13:
 test-gpio:
 	@$(MAKE) --no-print-directory deps \
 		DEPS="$(sort $(DEPS) $(GPIO_HOST_DEPS))"
-	@$(MAKE) --no-print-directory $(GPIO_VMS:%=$(GPIO_DIR)/initrd-%.gz) \
+	@$(MAKE) --no-print-directory $(sort $(foreach u,$(GPIO_VMS),\
+		$(GPIO_DIR)/initrd-$(call gpio_kernel,$(u)).gz)) \
 		$(GPIO_USERLANDS:%=gpio-build-%)
 	@fail=0; for u in $(GPIO_USERLANDS); do \
 		$(MAKE) --no-print-directory gpio-run-$$u || fail=1; \
 	done; exit $$fail
 
 .PHONY: test-gpio gpio-build-deb12 gpio-build-deb13 gpio-run-deb12 \
-	gpio-run-deb13
+	gpio-run-deb13 gpio-build-systemd gpio-run-systemd

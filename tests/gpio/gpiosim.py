@@ -166,9 +166,11 @@ def hold_line(chip, offset, value=1):
 # ---- gpio_value trace events: every level set, by whom ----
 
 class ValueTrace:
-    """Records every level consumers set (gpio_value events, set only)."""
+    """Records every level consumers set (gpio_value events, set only),
+    stamped on the clock of time.monotonic()."""
 
     def __enter__(self):
+        self._write("trace_clock", "mono")
         self._write("events/gpio/gpio_value/enable", 1)
         self._write("trace", "")
         return self
@@ -183,16 +185,23 @@ class ValueTrace:
 
     def sets(self, chip):
         """[(task, offset, value)] for chip's lines, oldest first."""
+        return [(task, off, v) for _, task, _, off, v in
+                self.timed_sets(chip)]
+
+    def timed_sets(self, chip):
+        """[(time, task, pid, offset, value)] for chip's lines, oldest
+        first; task is the process name, cut to 15 characters."""
         out = []
         with open(os.path.join(TRACING, "trace")) as f:
             for text in f:
-                m = re.match(r"\s*(\S+)-\d+\s.*gpio_value: (\d+) set (\d)",
-                             text)
+                m = re.match(r"\s*(\S+)-(\d+)\s.*?(\d+\.\d+): "
+                             r"gpio_value: (\d+) set (\d)", text)
                 if not m:
                     continue
-                off = int(m.group(2)) - chip.base
+                off = int(m.group(4)) - chip.base
                 if 0 <= off < chip.num_lines:
-                    out.append((m.group(1), off, int(m.group(3))))
+                    out.append((float(m.group(3)), m.group(1),
+                                int(m.group(2)), off, int(m.group(5))))
         return out
 
     def last_set(self, chip, offset):

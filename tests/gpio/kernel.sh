@@ -25,17 +25,28 @@ set -eu
 
 kind=${1:?usage: kernel.sh backports|own DIR}
 dir=${2:?usage: kernel.sh backports|own DIR}
-[ -f "$dir/version" ] && exit 0
 
 die() { echo "kernel: $*" >&2; exit 1; }
 
-# the VM's needs: gpio-sim (and configfs), 9p over virtio for its roots
-WANT="configfs gpio-sim netfs 9pnet 9pnet_virtio 9p"
+# the VM's needs: gpio-sim (and configfs), 9p over virtio for its roots,
+# overlay for the writable root systemd boots on (vm.sh systemd)
+WANT="configfs gpio-sim netfs 9pnet 9pnet_virtio 9p overlay"
 case $kind in
 backports) ;;
 own)       WANT="$WANT virtio_pci" ;;      # a module in Debian 12's kernel
 *)         die "unknown kind $kind" ;;
 esac
+
+# a cache that holds every wanted module is kept
+if [ -f "$dir/version" ]; then
+	missing=
+	for m in $WANT; do
+		grep -qx "$m" "$dir/modules.order" || missing="$missing $m"
+	done
+	[ -z "$missing" ] && exit 0
+	echo "kernel: the cache in $dir lacks$missing: fetching again"
+	rm -f "$dir/version"
+fi
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
