@@ -1,14 +1,14 @@
 #!/bin/sh
-# vm.sh NAME ROOT BUILD: the GPIO tests in a VM, on the userland ROOT
+# vm.sh NAME ROOT BUILD [KERNEL]: the GPIO tests in a VM, on the userland
+# ROOT
 #
-# Boots NAME's kernel (kernel.sh, in $GPIO_DIR/kernel-NAME) with its
-# initramfs (initramfs.sh) in qemu (TCG, one CPU). The VM mounts ROOT as its root filesystem
-# (read-only), this tree at /mnt (read-only) and $GPIO_DIR/NAME as
-# /run/out, the one writable share, and runs pytest on tests/gpio there
-# against the modules in BUILD (built for ROOT). The test runner's
-# output is printed here once the VM is off; the exit status is pytest's.
-#
-# KERNEL names the kernel and initramfs when they are another NAME's.
+# Boots KERNEL's kernel (kernel.sh, in $GPIO_DIR/kernel-KERNEL; KERNEL is
+# NAME unless given) with its initramfs (initramfs.sh) in qemu (TCG, one
+# CPU). The VM mounts ROOT as its root filesystem (read-only), this tree
+# at /mnt (read-only) and $GPIO_DIR/NAME as /run/out, the one writable
+# share, and runs pytest on tests/gpio there against the modules in BUILD
+# (built for ROOT). The test runner's output is printed here once the VM
+# is off; the exit status is pytest's.
 #
 # With GPIO_INIT=systemd the VM boots systemd as PID 1 on a writable
 # overlay of ROOT instead (tests/gpio/init), and a unit of its own runs
@@ -17,7 +17,7 @@
 # kill -9. The result line that test leaves is printed last.
 #
 # Environment: GPIO_DIR (default build/gpio), GPIO_TIMEOUT (seconds the
-# VM may run, default 400; 180 under systemd), PYTEST_ARGS (e.g. -k hold
+# VM may run, default 400; 180 with systemd), PYTEST_ARGS (e.g. -k hold
 # -x), GPIO_INIT, GPIO_DEB.
 set -eu
 
