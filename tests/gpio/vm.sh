@@ -86,13 +86,22 @@ if [ "$init" = systemd ]; then
 	sync
 	EOF
 	# the machine's own services stay out of this boot; tmpfiles would
-	# walk the whole root over 9p (50 s) for nothing the test needs
+	# walk the whole root over 9p (50 s) for nothing the test needs, and
+	# the service's Wants=network-online.target must not wait for a
+	# network the VM has not got
 	for u in systemd-timesyncd.service systemd-pstore.service \
 		 systemd-modules-load.service systemd-binfmt.service \
 		 proc-sys-fs-binfmt_misc.automount \
-		 systemd-tmpfiles-setup.service; do
+		 systemd-tmpfiles-setup.service \
+		 systemd-networkd-wait-online.service \
+		 NetworkManager-wait-online.service \
+		 ifupdown-wait-online.service; do
 		ln -s /dev/null "$units/$u"
 	done
+	# nor for the machine's disks: the VM has none
+	echo "# the GPIO lane's VM: its mounts are the initramfs's" \
+		> "$out/overlay/etc/fstab"
+	: > "$out/overlay/etc/crypttab"
 fi
 # what the VM runs inside ROOT (the tree is at /mnt there)
 cat > "$out/run.sh" <<EOF
