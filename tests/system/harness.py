@@ -24,39 +24,62 @@ SIPP_SHARE = "/usr/share/sip-tester"
 VALGRIND_ERROR = 99
 
 
-def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
-    """A port that is free for both TCP and UDP right now."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-        try:
+def _quiet_ports():
+    """The ports above the kernel's ephemeral range (start, stop), or None.
+
+    The kernel hands ephemeral ports to every outgoing connection and
+    unbound UDP socket (a flood test's clients, curl, baresip's own
+    queries), so one picked from that range and found free can be taken
+    before the process under test binds it; none is handed out above it.
+    Above it is also above baresip's default RTP range (1024-49152)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            _, hi = (int(v) for v in f.read().split())
+    except (OSError, ValueError):
+        return None
+    return (hi + 1, 65532) if 65532 - hi >= 1000 else None
+
+
+def _bindable(host, first, count=1):
+    """Whether ports first..first+count-1 are free for TCP and UDP now"""
+    try:
+        for port in range(first, first + count):
             for k in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
                 with socket.socket(socket.AF_INET, k) as t:
                     t.bind((host, port))
+        return True
+    except OSError:
+        return False
+
+
+def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
+    """A port that is free for both TCP and UDP right now, out of the
+    kernel's ephemeral range where it has room (_quiet_ports)."""
+    span, rng = _quiet_ports(), random.Random()
+    for _ in range(200):
+        if span:
+            port = rng.randrange(*span)
+        else:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        if _bindable(host, port):
             return port
-        except OSError:
-            continue
     raise RuntimeError("no free port")
 
 
 def free_media_port(host="127.0.0.1"):
     """A base port for sipp's -mp: sipp binds four UDP ports from it
-    (audio RTP and RTCP, video RTP and RTCP). Taken above the kernel's
-    ephemeral range and baresip's default RTP range (1024-49152), so a
-    flood of client connections or baresip's own media cannot take
-    the upper ports between this check and sipp's bind."""
+    (audio RTP and RTCP, video RTP and RTCP), all checked; taken where
+    neither the kernel's ephemeral ports nor baresip's RTP can take the
+    upper ones between this check and sipp's bind (a flood test once
+    took base+2)."""
+    start, stop = _quiet_ports() or (61000, 65532)
     rng = random.Random()
     for _ in range(200):
-        base = rng.randrange(61000, 65530, 4)
-        try:
-            for port in range(base, base + 4):
-                for k in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                    with socket.socket(socket.AF_INET, k) as t:
-                        t.bind((host, port))
+        base = rng.randrange(start, stop - 4)
+        if _bindable(host, base, 4):
             return base
-        except OSError:
-            continue
     raise RuntimeError("no free media ports")
 
 
