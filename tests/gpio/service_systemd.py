@@ -25,6 +25,7 @@ import time
 import pytest
 
 import gpiosim
+from harness import wait_for
 
 PKG = "baresip-door"
 CONF = f"/etc/{PKG}"
@@ -66,16 +67,6 @@ def exec_status(prop):
     fields = dict(f.strip().split("=", 1) for f in
                   show(prop).strip("{} ").split(";") if "=" in f)
     return int(fields.get("pid", 0)), fields.get("code"), fields.get("status")
-
-
-def wait_until(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.01)
 
 
 def ctrl(command, params):
@@ -167,7 +158,7 @@ def test_kill_9_outputs_off_by_the_unit(chip):
     with gpiosim.ValueTrace() as trace:
         t_start = time.monotonic()
         run("systemctl", "start", f"{PKG}.service")
-        wait_until("ctrl_tcp of the service", ctrl_up, 20)
+        wait_for(ctrl_up, 20, 0.01, "ctrl_tcp of the service")
 
         # ExecStartPre=: its process set both lines off before baresip
         # set any
@@ -194,11 +185,11 @@ def test_kill_9_outputs_off_by_the_unit(chip):
         t_kill = time.monotonic()
         os.kill(main_pid, signal.SIGKILL)
         # the restart (RestartSec=5s) runs ExecStartPre= again: not before
-        off = wait_until("both lines off after kill -9",
-                         lambda: off_sets(trace, chip, t_kill), 3)
+        off = wait_for(lambda: off_sets(trace, chip, t_kill), 3, 0.01,
+                       "both lines off after kill -9")
         after_ms = (max(t for t, _ in off.values()) - t_kill) * 1000
-        post_pid = wait_until("ExecStopPost= has run",
-                              lambda: exec_status("ExecStopPost")[0], 3)
+        post_pid = wait_for(lambda: exec_status("ExecStopPost")[0], 3, 0.01,
+                            "ExecStopPost= has run")
 
     # ExecStopPost='s process, no other, switched them off
     assert all(pid == post_pid for _, pid in off.values()), (post_pid, off)
@@ -207,19 +198,18 @@ def test_kill_9_outputs_off_by_the_unit(chip):
     assert show("Result") == "signal"
     # its lines, in the journal: once before start, once after the kill
     line = f"baresip-door-off: relay1_gpio 'gpiochip{chip.number}:{RELAY}' off"
-    journal = wait_until(
-        "baresip-door-off's lines in the journal",
+    journal = wait_for(
         lambda: (lambda j: j if j.count(line) >= 2 else None)(
             run("journalctl", "-q", "-o", "cat", "-u", f"{PKG}.service")),
-        10)
+        10, 0.01, "baresip-door-off's lines in the journal")
     assert f"dryio_out1_gpio 'gpiochip{chip.number}:{OUT}' off" in journal
 
     # Restart=on-failure: the door comes back, its lines held off
-    wait_until("the service restarted",
-               lambda: show("ActiveState") == "active" and
-               int(show("MainPID")) not in (0, main_pid), 15)
+    wait_for(lambda: show("ActiveState") == "active" and
+             int(show("MainPID")) not in (0, main_pid), 15, 0.01,
+             "the service restarted")
     back_s = time.monotonic() - t_kill
-    wait_until("ctrl_tcp after the restart", ctrl_up, 20)
+    wait_for(ctrl_up, 20, 0.01, "ctrl_tcp after the restart")
     assert (chip.value(RELAY), chip.value(OUT)) == (0, 0)
     run("systemctl", "stop", f"{PKG}.service")
 
